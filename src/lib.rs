@@ -1,0 +1,13 @@
+//! kaoping（考评）: one year's performance-evaluation workbook in, the paperwork out.
+//!
+//! The pipeline is visible in the module layout and runs in this order:
+//! [`workbook`] (read the xlsx files) → [`check`] (validate into a [`model::Plan`] plus
+//! findings) → [`score`] (pure arithmetic) → [`render`] (typst and xlsx, in memory) →
+//! [`write`] (atomic placement on disk). [`build`] is the one entry that chains them, so
+//! the CLI, `watch` and any later front end share exactly the same behaviour.
+
+pub mod check;
+pub mod finding;
+pub mod model;
+pub mod sample;
+pub mod workbook;
