@@ -17,7 +17,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use crate::finding::{CellRef, Finding, Location};
 use crate::model::{Origin, Points};
 
-pub use open::{ReadError, collect_inputs, open};
+pub use open::{FileKind, Limit, ReadError, collect_inputs, open};
 pub use value::ValueError;
 
 /// One input workbook, read completely into memory.
