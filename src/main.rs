@@ -1,1 +1,18 @@
-fn main() {}
+//! The `kaoping` command: parse the arguments, run one command, print `错误：` lines and set
+//! the exit status. Everything else lives in the library.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::args::Cli::parse();
+    let status = match args.command {
+        cli::args::Command::Build(a) => cli::build::run(&a),
+        cli::args::Command::Check(a) => cli::check::run(&a),
+        cli::args::Command::Fonts(a) => cli::fonts::run(&a),
+    };
+    ExitCode::from(status as u8)
+}

@@ -1,0 +1,233 @@
+//! The one entry of the pipeline: workbooks in → findings and finished files out, handed to
+//! a [`Sink`]. The CLI's `build`, `watch` and any later front end call [`build`]; none of
+//! them repeats a stage.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::check::{Checked, check};
+use crate::finding::Findings;
+use crate::model::{DeptId, Plan};
+use crate::render::engine::{Engine, RenderError};
+use crate::render::scores::{self, Head};
+use crate::render::{DocKind, OutputFile, RenderedPdf, TypstSource, glyphs, render_plan_doc, xlsx};
+use crate::score::{Results, score};
+use crate::workbook::Workbook;
+use crate::write::Sink;
+
+/// What a build should do besides the documents.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Also hand the typst source of every document to the sink, under `typst/`.
+    pub emit_typst: bool,
+    /// Worker threads for rendering; 0 means one per core.
+    pub threads: usize,
+}
+
+/// One rendering job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    Notice,
+    Schedule,
+    Report(DeptId),
+    Summary,
+    Workbook,
+}
+
+/// Progress as documents finish.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+}
+
+/// Time spent per stage, for `--verbose` and the benchmark.
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    pub check: Duration,
+    pub score: Duration,
+    pub render: Duration,
+}
+
+/// A finished build.
+#[derive(Debug)]
+pub struct Built {
+    pub findings: Findings,
+    /// Files handed to the sink (documents; typst sources are not counted).
+    pub files: usize,
+    /// Warnings typst raised, with template lines.
+    pub typst_warnings: Vec<String>,
+    pub timings: Timings,
+    /// Whether the score documents were made (there were indicators and scores).
+    pub scored: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The input has errors; `findings` lists them all.
+    #[error("输入有 {} 个错误，未生成任何文件", findings.count(crate::finding::Severity::Error))]
+    Input { findings: Findings },
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error("{0}")]
+    Xlsx(String),
+    #[error("写入输出失败：{0}")]
+    Sink(#[from] std::io::Error),
+}
+
+/// Checks, scores and renders everything, handing each finished file to `sink` as soon as
+/// it is ready. On any error the sink may hold some files; callers that write to disk use
+/// a staging sink and commit only on `Ok`.
+pub fn build(
+    books: &[Workbook],
+    engine: &Engine,
+    options: &BuildOptions,
+    sink: &dyn Sink,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Built, BuildError> {
+    let mut timings = Timings::default();
+    let started = Instant::now();
+    let Checked { plan, mut findings } = check(books);
+    let Some(plan) = plan else { return Err(BuildError::Input { findings }) };
+    findings.extend(glyphs::check_plan(&plan, engine.fonts()));
+    if findings.has_errors() {
+        return Err(BuildError::Input { findings });
+    }
+    timings.check = started.elapsed();
+
+    let started = Instant::now();
+    let results = (!plan.indicators.is_empty() && !plan.scores.is_empty()).then(|| score(&plan));
+    timings.score = started.elapsed();
+
+    let started = Instant::now();
+    let jobs = jobs(&plan, results.is_some());
+    let run = Run { engine, plan: &plan, results: results.as_ref(), findings: &findings, options, sink };
+    let typst_warnings = run.all(&jobs, progress)?;
+    timings.render = started.elapsed();
+
+    Ok(Built { findings, files: jobs.len(), typst_warnings, timings, scored: results.is_some() })
+}
+
+/// The documents of a plan, biggest first so the parallel tail is short.
+pub fn jobs(plan: &Plan, scored: bool) -> Vec<Job> {
+    let mut jobs = vec![Job::Notice, Job::Schedule];
+    if scored {
+        jobs.push(Job::Summary);
+        jobs.push(Job::Workbook);
+        jobs.extend(plan.dept_ids().map(Job::Report));
+    }
+    jobs
+}
+
+struct Run<'a> {
+    engine: &'a Engine,
+    plan: &'a Plan,
+    results: Option<&'a Results>,
+    findings: &'a Findings,
+    options: &'a BuildOptions,
+    sink: &'a dyn Sink,
+}
+
+impl Run<'_> {
+    /// Renders the jobs on plain threads. typst-pdf uses rayon inside; running our own
+    /// loop on rayon's pool as well starves it (typst-embedding note, pitfall 10).
+    fn all(&self, jobs: &[Job], progress: &(dyn Fn(Progress) + Sync)) -> Result<Vec<String>, BuildError> {
+        let threads = match self.options.threads {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        }
+        .min(jobs.len().max(1));
+        let head = Head::new(self.plan);
+        let next = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        let failed = AtomicBool::new(false);
+        let first_error = Mutex::new(None);
+        let warnings = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    while !failed.load(Ordering::Relaxed) {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&job) = jobs.get(index) else { break };
+                        match self.one(job, &head) {
+                            Ok(mut w) => {
+                                warnings.lock().unwrap_or_else(|e| e.into_inner()).append(&mut w);
+                                let done = done.fetch_add(1, Ordering::Relaxed) + 1;
+                                progress(Progress { done, total: jobs.len() });
+                            }
+                            Err(error) => {
+                                failed.store(true, Ordering::Relaxed);
+                                first_error.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(error);
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        if let Some(error) = first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            return Err(error);
+        }
+        let mut warnings = warnings.into_inner().unwrap_or_else(|e| e.into_inner());
+        warnings.sort();
+        warnings.dedup();
+        Ok(warnings)
+    }
+
+    fn one(&self, job: Job, head: &Head) -> Result<Vec<String>, BuildError> {
+        let (plan, engine) = (self.plan, self.engine);
+        let rendered = match (job, self.results) {
+            (Job::Notice, _) => render_plan_doc(engine, plan, DocKind::Notice)?,
+            (Job::Schedule, _) => render_plan_doc(engine, plan, DocKind::Schedule)?,
+            (Job::Report(dept), Some(results)) => scores::render_report(engine, plan, head, results, dept)?,
+            (Job::Summary, Some(results)) => scores::render_summary(engine, plan, head, results)?,
+            (Job::Workbook, Some(results)) => {
+                let findings: Vec<_> = self.findings.iter().cloned().collect();
+                let bytes = xlsx::summary_workbook(plan, results, &findings)
+                    .map_err(|e| BuildError::Xlsx(format!("生成汇总工作簿失败：{e}")))?;
+                self.sink.put(OutputFile { path: scores::workbook_path(plan), bytes })?;
+                return Ok(Vec::new());
+            }
+            (_, None) => return Ok(Vec::new()),
+        };
+        self.deliver(rendered)
+    }
+
+    fn deliver(&self, rendered: RenderedPdf) -> Result<Vec<String>, BuildError> {
+        let RenderedPdf { file, source, warnings } = rendered;
+        self.sink.put(file)?;
+        if self.options.emit_typst {
+            self.sink.put(typst_file(source))?;
+        }
+        Ok(warnings)
+    }
+}
+
+/// Typst sources travel through the sink under this folder; the CLI moves them to the
+/// `--emit-typst` folder.
+pub const TYPST_DIR: &str = "typst";
+
+fn typst_file(source: TypstSource) -> OutputFile {
+    let mut path = PathBuf::from(TYPST_DIR).join(source.path);
+    path.set_extension("typ");
+    OutputFile { path, bytes: source.text.into_bytes() }
+}
+
+/// Reads every workbook the command line names (files and folders), in a stable order.
+///
+/// # Errors
+/// The first file that cannot be read at all (not a workbook, damaged, encrypted…).
+pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Workbook>, crate::workbook::ReadError> {
+    crate::workbook::collect_inputs(paths)?.iter().map(|p| crate::workbook::open(p)).collect()
+}
+
+/// The folders inputs are read from, which the output folder must stay out of.
+pub fn input_dirs(paths: &[PathBuf]) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .map(|p| if p.is_dir() { p.clone() } else { p.parent().map(PathBuf::from).unwrap_or_default() })
+        .map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p })
+        .filter(|p| p != std::path::Path::new("."))
+        .collect()
+}

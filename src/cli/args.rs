@@ -1,0 +1,131 @@
+//! Command-line arguments, in Chinese for the office staff who use them.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+const TEMPLATE: &str = "{about}\n\n用法：{usage}\n\n{all-args}{after-help}";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kaoping",
+    version,
+    about = "kaoping（考评）：把年度绩效考评工作簿生成红头文件、工作安排表、各部门考评报告、考评结果汇总表和汇总工作簿。",
+    help_template = TEMPLATE,
+    subcommand_help_heading = "命令",
+    subcommand_value_name = "命令",
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    after_help = "示例：\n  kaoping check                      检查 input/ 中的工作簿\n  kaoping build                      生成全部文件到 output/\n  kaoping build input/2022.xlsx -o /tmp/out\n\n退出状态：0 成功（可有警告）；1 输入有错误或生成失败；2 文件无法读取。"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// 显示帮助
+    #[arg(short = 'h', long = "help", action = ArgAction::Help, global = true, help_heading = "选项")]
+    help: Option<bool>,
+    /// 显示版本号
+    #[arg(short = 'V', long = "version", action = ArgAction::Version, help_heading = "选项")]
+    version: Option<bool>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 检查输入并生成全部文件（默认读取 input/，写入 output/）
+    #[command(
+        help_template = TEMPLATE,
+        after_help = "示例：\n  kaoping build\n  kaoping build input/2021年度绩效考评.xlsx 评分表/ -o 输出\n  kaoping build --emit-typst typst源码/\n\n生成的文件先写入输出目录旁的临时目录，全部成功后才放入输出目录；\n任何一步失败时，输出目录中原有的文件保持不变。"
+    )]
+    Build(BuildArgs),
+    /// 只检查输入工作簿，列出错误、警告和提示，不生成文件
+    #[command(
+        help_template = TEMPLATE,
+        after_help = "示例：\n  kaoping check\n  kaoping check input/2021年度绩效考评.xlsx 评分表/\n\n退出状态：0 没有错误；1 有错误；2 有文件无法读取。"
+    )]
+    Check(CheckArgs),
+    /// 列出各字体角色（小标宋、仿宋、黑体、楷体、宋体）实际使用的字体
+    #[command(
+        help_template = TEMPLATE,
+        after_help = "示例：\n  kaoping fonts\n  kaoping fonts --no-system-fonts"
+    )]
+    Fonts(FontArgs),
+}
+
+/// Where the workbooks are.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "输入")]
+pub struct InputArgs {
+    /// 输入工作簿或目录（可多个；目录中的 .xlsx 都会读取，评分表可单独放在其他工作簿中）[默认：input/]
+    #[arg(value_name = "工作簿或目录")]
+    pub inputs: Vec<PathBuf>,
+}
+
+impl InputArgs {
+    pub fn paths(&self) -> Vec<PathBuf> {
+        if self.inputs.is_empty() { vec![PathBuf::from("input")] } else { self.inputs.clone() }
+    }
+}
+
+/// How much to print.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "输出信息")]
+pub struct Verbosity {
+    /// 只显示错误
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// 显示更多信息（各阶段用时、typst 警告）
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// Fonts and templates.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "字体与模板")]
+pub struct EngineArgs {
+    /// 随附字体所在目录 [默认：fonts/]
+    #[arg(long, value_name = "目录")]
+    pub fonts: Option<PathBuf>,
+    /// 字体角色配置文件 [默认：字体目录中的 roles.toml]
+    #[arg(long, value_name = "文件")]
+    pub font_roles: Option<PathBuf>,
+    /// 不使用系统中安装的字体，只用随附字体（不同电脑上结果完全相同）
+    #[arg(long)]
+    pub no_system_fonts: bool,
+    /// 自定义模板目录，其中的文件替换同名的内置模板 [默认：templates/（如存在）]
+    #[arg(long, value_name = "目录")]
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// 输出目录
+    #[arg(short, long, value_name = "目录", default_value = "output", help_heading = "输出")]
+    pub output: PathBuf,
+    /// 同时把每个文件的 typst 源码写入此目录（可用 typst compile 复现）
+    #[arg(long, value_name = "目录", help_heading = "输出")]
+    pub emit_typst: Option<PathBuf>,
+    /// 并行排版的线程数 [默认：CPU 核数]
+    #[arg(short = 'j', long, value_name = "数量", default_value_t = 0, help_heading = "输出")]
+    pub jobs: usize,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    pub verbosity: Verbosity,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub verbosity: Verbosity,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FontArgs {
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}

@@ -1,0 +1,29 @@
+//! `kaoping fonts`: which font each role resolved to.
+
+use kaoping::render::fonts::Fonts;
+
+use super::Status;
+use super::args::FontArgs;
+use super::report::print_error;
+
+pub fn run(args: &FontArgs) -> Status {
+    let fonts = match Fonts::load(&super::build::font_options(&args.engine)) {
+        Ok(fonts) => fonts,
+        Err(error) => {
+            print_error(error);
+            return Status::Failed;
+        }
+    };
+    for role in fonts.roles() {
+        let chosen = &role.families[0];
+        let origin = if fonts.is_bundled(chosen) { "随附字体" } else { "系统字体" };
+        println!("{}：{chosen}（{origin}）", role.role.label());
+        if role.families.len() > 1 {
+            println!("    缺字时依次补用：{}", role.families[1..].join("、"));
+        }
+        if !role.missing.is_empty() {
+            println!("    未安装：{}", role.missing.join("、"));
+        }
+    }
+    Status::Ok
+}

@@ -1,0 +1,347 @@
+//! The typst engine, in process: one [`Engine`] per process holds the fonts, the standard
+//! library and the template set; each document gets a short-lived world that serves only
+//! its own source, the template library (`/lib/…`) and the files it was handed (the seal).
+//! Nothing else is readable: no file system, no packages, no network.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use chrono::{Datelike, NaiveDate};
+use typst::diag::{FileError, FileResult, PackageError, Severity, SourceDiagnostic, Warned};
+use typst::foundations::{Bytes, Datetime, Smart};
+use typst::layout::{Frame, FrameItem};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World, WorldExt};
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, Timestamp};
+
+use super::fonts::{FontError, FontOptions, Fonts};
+use super::templates::{TemplateError, Templates};
+
+/// How many eviction rounds a memoised result survives. Every document evicts once, so
+/// the cache holds roughly the last few documents' worth, which keeps memory flat however
+/// many departments there are (typst-embedding note, pitfall 1).
+const CACHE_MAX_AGE: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error(transparent)]
+    Fonts(#[from] FontError),
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("排版《{document}》失败：\n{details}")]
+    Typst { document: String, details: String },
+    #[error("《{document}》中的字符“{character}”（U+{code:04X}）没有可用的字形（字体 {font}，{place}）")]
+    MissingGlyph { document: String, character: char, code: u32, font: String, place: String },
+}
+
+/// Where templates and fonts come from.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    pub fonts: FontOptions,
+    /// A folder whose files override the built-in templates.
+    pub templates: Option<std::path::PathBuf>,
+}
+
+impl EngineOptions {
+    /// Bundled fonts and built-in templates only: the same output on every machine.
+    pub fn bundled() -> Self {
+        Self { fonts: FontOptions::bundled(), templates: None }
+    }
+}
+
+/// A file typst may read, other than the document itself.
+struct LibFile {
+    id: FileId,
+    bytes: Bytes,
+    /// Parsed once, for `.typ` files.
+    source: Option<Source>,
+}
+
+/// Fonts, library and templates, loaded once and shared by every document (and thread).
+pub struct Engine {
+    fonts: Fonts,
+    library: LazyHash<Library>,
+    templates: Templates,
+    lib: HashMap<FileId, LibFile>,
+    /// Every document is compiled as `/main.typ`: file ids are global and never freed, so
+    /// reusing one path keeps the id table from filling up (pitfall 2).
+    main_id: FileId,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("fonts", &self.fonts).finish_non_exhaustive()
+    }
+}
+
+/// A file handed to one document (the seal image), served at `/lib/<name>`.
+#[derive(Debug, Clone)]
+pub struct ExtraFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// One compiled document.
+#[derive(Debug)]
+pub struct Compiled {
+    pub pdf: Vec<u8>,
+    pub pages: usize,
+    /// typst's warnings, formatted with their template line.
+    pub warnings: Vec<String>,
+}
+
+fn project_file(path: &str) -> FileId {
+    let vpath = VirtualPath::new(path).expect("a valid virtual path");
+    RootedPath::new(VirtualRoot::Project, vpath).intern()
+}
+
+impl Engine {
+    pub fn new(options: &EngineOptions) -> Result<Self, RenderError> {
+        let fonts = Fonts::load(&options.fonts)?;
+        let templates = Templates::load(options.templates.as_deref())?;
+        let mut lib = HashMap::new();
+        let generated = [("fonts.typ".to_string(), fonts.typst_definitions().into_bytes())];
+        let files = templates.lib_files().iter().map(|(n, b)| (n.clone(), b.clone()));
+        for (name, bytes) in files.chain(generated) {
+            let id = project_file(&format!("/lib/{name}"));
+            let source = name
+                .ends_with(".typ")
+                .then(|| String::from_utf8(bytes.clone()).ok())
+                .flatten()
+                .map(|text| Source::new(id, text));
+            lib.insert(id, LibFile { id, bytes: Bytes::new(bytes), source });
+        }
+        Ok(Self {
+            fonts,
+            library: LazyHash::new(Library::builder().build()),
+            templates,
+            lib,
+            main_id: project_file("/main.typ"),
+        })
+    }
+
+    pub fn fonts(&self) -> &Fonts {
+        &self.fonts
+    }
+
+    pub fn templates(&self) -> &Templates {
+        &self.templates
+    }
+
+    /// The files a document can import, by their path below the project root
+    /// (`lib/gongwen.typ`), for `--emit-typst`.
+    pub fn lib_files(&self) -> impl Iterator<Item = (String, &[u8])> + '_ {
+        self.lib.values().map(|f| {
+            let path = f.id.vpath().get_without_slash().to_string();
+            (path, f.bytes.as_slice())
+        })
+    }
+
+    /// Typesets one document from its typst source and exports it as PDF.
+    ///
+    /// `date` is the document's own date (成文日期): it is both typst's `today` and the PDF
+    /// creation date, so the same input always gives the same bytes.
+    pub fn compile(
+        &self,
+        document: &str,
+        source: String,
+        date: NaiveDate,
+        extras: &[ExtraFile],
+    ) -> Result<Compiled, RenderError> {
+        let world = DocWorld::new(self, source, date, extras);
+        let result = self.compile_in(&world, document);
+        // Evict after failures too, or a bad document leaks its cache entries.
+        typst::comemo::evict(CACHE_MAX_AGE);
+        result
+    }
+
+    fn compile_in(&self, world: &DocWorld, document: &str) -> Result<Compiled, RenderError> {
+        let Warned { output, warnings } = typst::compile::<PagedDocument>(world);
+        let typst_error = |diags: &[SourceDiagnostic]| RenderError::Typst {
+            document: document.to_string(),
+            details: format_diagnostics(world, diags),
+        };
+        let doc = output.map_err(|errors| typst_error(&errors))?;
+        // A wrong family name is only a warning in typst; for our own fonts it means the
+        // document would silently use another typeface, so it is an error here.
+        let (fatal, warnings): (Vec<_>, Vec<_>) =
+            warnings.into_iter().partition(|w| w.message.contains("unknown font family"));
+        if !fatal.is_empty() {
+            return Err(typst_error(&fatal));
+        }
+        for page in doc.pages() {
+            find_missing_glyph(world, &page.frame).map_or(Ok(()), |(c, font, place)| {
+                Err(RenderError::MissingGlyph {
+                    document: document.to_string(),
+                    character: c,
+                    code: c as u32,
+                    font,
+                    place,
+                })
+            })?;
+        }
+        let options = PdfOptions {
+            ident: Smart::Custom(document.to_string()),
+            timestamp: Some(Timestamp::new_utc(world.today)),
+            ..PdfOptions::default()
+        };
+        let pdf = typst_pdf::pdf(&doc, &options).map_err(|errors| typst_error(&errors))?;
+        Ok(Compiled {
+            pdf,
+            pages: doc.pages().len(),
+            warnings: warnings.iter().map(|w| format_diagnostic(world, w)).collect(),
+        })
+    }
+}
+
+/// The world of one document.
+struct DocWorld<'a> {
+    engine: &'a Engine,
+    main: Source,
+    extras: Vec<(FileId, Bytes)>,
+    today: Datetime,
+}
+
+impl<'a> DocWorld<'a> {
+    fn new(engine: &'a Engine, source: String, date: NaiveDate, extras: &[ExtraFile]) -> Self {
+        let extras = extras
+            .iter()
+            .map(|f| (project_file(&format!("/lib/{}", f.name)), Bytes::new(f.bytes.clone())))
+            .collect();
+        let today = Datetime::from_ymd(date.year(), date.month() as u8, date.day() as u8)
+            .expect("a chrono date is a valid typst date");
+        Self { engine, main: Source::new(engine.main_id, source), extras, today }
+    }
+
+    fn lib(&self, id: FileId) -> Option<&LibFile> {
+        self.engine.lib.get(&id)
+    }
+
+    /// The refusal for anything outside the sandbox.
+    fn refuse(&self, id: FileId) -> FileError {
+        match id.root() {
+            VirtualRoot::Package(spec) => FileError::Package(PackageError::Other(Some(
+                format!("kaoping 不使用 typst 包（{spec}）").into(),
+            ))),
+            VirtualRoot::Project => FileError::Other(Some(
+                format!("模板只能读取 templates/ 中的文件，不能读取 {}", id.vpath().get_with_slash()).into(),
+            )),
+        }
+    }
+}
+
+impl World for DocWorld<'_> {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.engine.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        self.engine.fonts.book()
+    }
+
+    fn main(&self) -> FileId {
+        self.main.id()
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == self.main.id() {
+            return Ok(self.main.clone());
+        }
+        match self.lib(id) {
+            Some(LibFile { source: Some(source), .. }) => Ok(source.clone()),
+            Some(_) => Err(FileError::NotSource),
+            None => Err(self.refuse(id)),
+        }
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id == self.main.id() {
+            return Ok(Bytes::from_string(self.main.clone()));
+        }
+        if let Some(lib) = self.lib(id) {
+            return Ok(lib.bytes.clone());
+        }
+        self.extras
+            .iter()
+            .find(|(extra, _)| *extra == id)
+            .map(|(_, bytes)| bytes.clone())
+            .ok_or_else(|| self.refuse(id))
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.engine.fonts.font(index)
+    }
+
+    fn today(&self, _offset: Option<typst::foundations::Duration>) -> Option<Datetime> {
+        Some(self.today)
+    }
+}
+
+fn format_diagnostics(world: &DocWorld, diags: &[SourceDiagnostic]) -> String {
+    diags.iter().map(|d| format_diagnostic(world, d)).collect::<Vec<_>>().join("\n")
+}
+
+/// `lib/gongwen.typ:12:5: 错误：unknown variable: foo` plus hints and the source line, so a
+/// template author can find the spot.
+fn format_diagnostic(world: &DocWorld, diag: &SourceDiagnostic) -> String {
+    let label = match diag.severity {
+        Severity::Error => "错误",
+        Severity::Warning => "警告",
+    };
+    let mut out = format!("{}{label}：{}", span_place(world, diag.span), diag.message);
+    for hint in &diag.hints {
+        let _ = write!(out, "\n  提示：{}", hint.v);
+    }
+    out
+}
+
+/// `main.typ:12:5: ` (with the offending line's text for the generated document), or empty.
+fn span_place(world: &DocWorld, span: impl Into<typst::syntax::DiagSpan> + Copy) -> String {
+    let diag_span: typst::syntax::DiagSpan = span.into();
+    let Some(id) = diag_span.id() else { return String::new() };
+    let Ok(source) = world.source(id) else { return String::new() };
+    let Some(range) = world.range(diag_span) else { return String::new() };
+    let Some((line, col)) = source.lines().byte_to_line_column(range.start) else {
+        return String::new();
+    };
+    let name = id.vpath().get_without_slash();
+    let text = source.text().lines().nth(line).unwrap_or("").trim();
+    let excerpt: String = text.chars().take(60).collect();
+    format!("{name}:{}:{}（{excerpt}）：", line + 1, col + 1)
+}
+
+/// typst draws a missing character as glyph 0 without complaint (pitfall 5); find one.
+fn find_missing_glyph(world: &DocWorld, frame: &Frame) -> Option<(char, String, String)> {
+    for (_, item) in frame.items() {
+        match item {
+            FrameItem::Group(group) => {
+                if let Some(found) = find_missing_glyph(world, &group.frame) {
+                    return Some(found);
+                }
+            }
+            FrameItem::Text(text) => {
+                for glyph in text.glyphs.iter().filter(|g| g.id == 0) {
+                    let c = text.text[glyph.range()].chars().next().unwrap_or('\u{FFFD}');
+                    // Spaces and invisible marks have no outline in any font; not tofu.
+                    if c.is_whitespace() || c.is_control() || is_invisible_format(c) {
+                        continue;
+                    }
+                    let font = text.font.font().info().family.clone();
+                    let place = span_place(world, glyph.span.0);
+                    let place = place.trim_end_matches('：').to_string();
+                    return Some((c, font, if place.is_empty() { "位置未知".into() } else { place }));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Unicode format characters (RTL marks, zero-width joiners…) that render as nothing.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}

@@ -1,0 +1,142 @@
+//! Stage 4, render: the documents, in memory. PDFs go through minijinja (typst source
+//! from the templates) and the in-process typst [`engine::Engine`]; the summary workbook
+//! through rust_xlsxwriter. Nothing here touches the output folder.
+
+pub mod context;
+pub mod engine;
+pub mod fonts;
+pub mod glyphs;
+pub mod markup;
+pub mod scores;
+pub mod templates;
+pub mod title;
+pub mod xlsx;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::model::Plan;
+use context::Common;
+use engine::{Engine, ExtraFile, RenderError};
+
+/// One finished output file, its path relative to the output folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
+/// The typst source of a document, kept for `--emit-typst`.
+#[derive(Debug, Clone)]
+pub struct TypstSource {
+    /// Relative path without extension, as the PDF's (`考评报告/01-医学院`).
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// A rendered PDF with its source.
+#[derive(Debug)]
+pub struct RenderedPdf {
+    pub file: OutputFile,
+    pub source: TypstSource,
+    pub warnings: Vec<String>,
+}
+
+/// The documents a build renders; the notice and schedule need only the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    Notice,
+    Schedule,
+}
+
+impl DocKind {
+    fn template(self) -> &'static str {
+        match self {
+            DocKind::Notice => "notice.typ.j2",
+            DocKind::Schedule => "schedule.typ.j2",
+        }
+    }
+
+    /// The file name, from the plan's own facts.
+    pub fn file_stem(self, plan: &Plan) -> String {
+        let info = &plan.info;
+        match self {
+            DocKind::Notice => info.title.clone(),
+            DocKind::Schedule => format!("{}{}年度绩效考评工作安排表", info.org, info.year),
+        }
+    }
+}
+
+/// The seal image named in 文件信息, served to typst as `/lib/seal.<ext>`.
+fn seal_file(plan: &Plan) -> Result<Option<ExtraFile>, RenderError> {
+    let Some(path) = &plan.info.seal else { return Ok(None) };
+    let bytes = std::fs::read(path).map_err(|e| RenderError::Typst {
+        document: "印章图片".into(),
+        details: format!("{}：无法读取（{e}）", path.display()),
+    })?;
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("png").to_ascii_lowercase();
+    Ok(Some(ExtraFile { name: format!("seal.{ext}"), bytes }))
+}
+
+#[derive(Serialize)]
+struct PlanContext<'a> {
+    c: &'a Common,
+}
+
+/// Renders the notice or the schedule table.
+pub fn render_plan_doc(engine: &Engine, plan: &Plan, kind: DocKind) -> Result<RenderedPdf, RenderError> {
+    let seal = if kind == DocKind::Notice { seal_file(plan)? } else { None };
+    let common = Common::new(plan, seal.as_ref().map(|s| format!("/lib/{}", s.name)));
+    let source = engine.templates().render(kind.template(), &PlanContext { c: &common })?;
+    let stem = sanitize_file_name(&kind.file_stem(plan));
+    compile_pdf(engine, PathBuf::from(&stem), source, plan, seal.as_slice())
+}
+
+/// Compiles typst source into a PDF output at `stem.pdf`.
+pub fn compile_pdf(
+    engine: &Engine,
+    stem: PathBuf,
+    source: String,
+    plan: &Plan,
+    extras: &[ExtraFile],
+) -> Result<RenderedPdf, RenderError> {
+    let name = stem.display().to_string();
+    let compiled = engine.compile(&name, source.clone(), plan.info.date, extras)?;
+    Ok(RenderedPdf {
+        file: OutputFile { path: stem.with_extension("pdf"), bytes: compiled.pdf },
+        source: TypstSource { path: stem, text: source },
+        warnings: compiled.warnings,
+    })
+}
+
+/// A name that is safe as a file name on Windows, macOS and Linux: path separators,
+/// reserved characters and control characters become `_`, the length is bounded.
+pub fn sanitize_file_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_control() || r#"/\:*?"<>|"#.contains(c) { '_' } else { c })
+        .collect();
+    let trimmed = cleaned.trim().trim_matches('.').trim();
+    let bounded: String = trimmed.chars().take(80).collect();
+    if bounded.is_empty() { "_".to_string() } else { bounded }
+}
+
+/// Whether `path` stays below its folder (no `..`, no root): for paths built from data.
+pub fn is_relative_inside(path: &Path) -> bool {
+    path.components().all(|c| matches!(c, std::path::Component::Normal(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_sanitised() {
+        assert_eq!(sanitize_file_name("组织部/人事处"), "组织部_人事处");
+        assert_eq!(sanitize_file_name("..\\a:b*"), "_a_b_");
+        assert_eq!(sanitize_file_name("  "), "_");
+        assert!(is_relative_inside(Path::new("考评报告/01-医学院.pdf")));
+        assert!(!is_relative_inside(Path::new("../x.pdf")));
+    }
+}
