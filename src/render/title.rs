@@ -108,7 +108,10 @@ fn word_boundaries(chars: &[char], extra: &[String]) -> Vec<bool> {
     let mut i = 0;
     while i < chars.len() {
         let len = if chars[i].is_ascii_digit() {
-            chars[i..].iter().take_while(|c| c.is_ascii_digit()).count()
+            // A year stays with its 年/年度 (`2021年度` is one word).
+            let digits = chars[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+            let rest = &chars[i + digits..];
+            digits + if rest.starts_with(&['年', '度']) { 2 } else { usize::from(rest.starts_with(&['年'])) }
         } else {
             words.iter().find(|w| chars[i..].starts_with(w)).map_or(1, Vec::len)
         };

@@ -1,0 +1,60 @@
+//! Writes the sample input workbooks.
+//!
+//! ```text
+//! cargo run --example sample                          # input/2021年度绩效考评（示例）.xlsx
+//! cargo run --example sample -- OUT.xlsx              # the reference sample elsewhere
+//! cargo run --example sample -- --synthetic N OUT.xlsx [SEED]
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use kaoping::sample::{self, Book};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (book, out) = match args.as_slice() {
+        [] => (
+            sample::reference_2021(),
+            Path::new("input").join(sample::REFERENCE_FILE_NAME),
+        ),
+        [out] if !out.starts_with("--") => (sample::reference_2021(), PathBuf::from(out)),
+        [flag, n, out, rest @ ..] if flag == "--synthetic" && rest.len() <= 1 => {
+            let Ok(n) = n.parse::<usize>() else {
+                return usage(&format!("department count {n:?} is not a number"));
+            };
+            let seed = match rest.first().map(|s| s.parse::<u64>()) {
+                None => 1,
+                Some(Ok(seed)) => seed,
+                Some(Err(_)) => return usage("seed is not a number"),
+            };
+            (sample::synthetic(n, seed), PathBuf::from(out))
+        }
+        _ => return usage("unexpected arguments"),
+    };
+    match write(&book, &out) {
+        Ok(()) => {
+            println!("wrote {}", out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: failed to write {} ({e})", out.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn write(book: &Book, out: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let bytes = book.to_xlsx_bytes()?;
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(out, bytes)?;
+    Ok(())
+}
+
+fn usage(problem: &str) -> ExitCode {
+    eprintln!("error: {problem}");
+    eprintln!("usage: sample [OUT.xlsx] | sample --synthetic N OUT.xlsx [SEED]");
+    ExitCode::from(2)
+}
