@@ -158,7 +158,30 @@ impl Engine {
         result
     }
 
+    /// Lays a document out without exporting it (for tests and geometry checks).
+    pub fn layout(&self, document: &str, source: String, date: NaiveDate, extras: &[ExtraFile]) -> Result<PagedDocument, RenderError> {
+        let world = DocWorld::new(self, source, date, extras);
+        let result = self.layout_in(&world, document).map(|(doc, _)| doc);
+        typst::comemo::evict(CACHE_MAX_AGE);
+        result
+    }
+
     fn compile_in(&self, world: &DocWorld, document: &str) -> Result<Compiled, RenderError> {
+        let (doc, warnings) = self.layout_in(world, document)?;
+        let options = PdfOptions {
+            ident: Smart::Custom(document.to_string()),
+            timestamp: Some(Timestamp::new_utc(world.today)),
+            ..PdfOptions::default()
+        };
+        let pdf = typst_pdf::pdf(&doc, &options).map_err(|errors| RenderError::Typst {
+            document: document.to_string(),
+            details: format_diagnostics(world, &errors),
+        })?;
+        Ok(Compiled { pdf, pages: doc.pages().len(), warnings })
+    }
+
+    /// Compiles, treats unknown font families as errors and refuses missing glyphs.
+    fn layout_in(&self, world: &DocWorld, document: &str) -> Result<(PagedDocument, Vec<String>), RenderError> {
         let Warned { output, warnings } = typst::compile::<PagedDocument>(world);
         let typst_error = |diags: &[SourceDiagnostic]| RenderError::Typst {
             document: document.to_string(),
@@ -183,17 +206,7 @@ impl Engine {
                 })
             })?;
         }
-        let options = PdfOptions {
-            ident: Smart::Custom(document.to_string()),
-            timestamp: Some(Timestamp::new_utc(world.today)),
-            ..PdfOptions::default()
-        };
-        let pdf = typst_pdf::pdf(&doc, &options).map_err(|errors| typst_error(&errors))?;
-        Ok(Compiled {
-            pdf,
-            pages: doc.pages().len(),
-            warnings: warnings.iter().map(|w| format_diagnostic(world, w)).collect(),
-        })
+        Ok((doc, warnings.iter().map(|w| format_diagnostic(world, w)).collect()))
     }
 }
 

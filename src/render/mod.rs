@@ -6,6 +6,7 @@ pub mod context;
 pub mod engine;
 pub mod fonts;
 pub mod glyphs;
+pub mod inspect;
 pub mod markup;
 pub mod scores;
 pub mod templates;
@@ -84,13 +85,23 @@ struct PlanContext<'a> {
     c: &'a Common,
 }
 
-/// Renders the notice or the schedule table.
-pub fn render_plan_doc(engine: &Engine, plan: &Plan, kind: DocKind) -> Result<RenderedPdf, RenderError> {
+/// The typst source of the notice or the schedule table, with the files it needs.
+pub fn plan_doc_source(
+    engine: &Engine,
+    plan: &Plan,
+    kind: DocKind,
+) -> Result<(String, Vec<ExtraFile>), RenderError> {
     let seal = if kind == DocKind::Notice { seal_file(plan)? } else { None };
     let common = Common::new(plan, seal.as_ref().map(|s| format!("/lib/{}", s.name)));
     let source = engine.templates().render(kind.template(), &PlanContext { c: &common })?;
+    Ok((source, seal.into_iter().collect()))
+}
+
+/// Renders the notice or the schedule table.
+pub fn render_plan_doc(engine: &Engine, plan: &Plan, kind: DocKind) -> Result<RenderedPdf, RenderError> {
+    let (source, extras) = plan_doc_source(engine, plan, kind)?;
     let stem = sanitize_file_name(&kind.file_stem(plan));
-    compile_pdf(engine, PathBuf::from(&stem), source, plan, seal.as_slice())
+    compile_pdf(engine, PathBuf::from(&stem), source, plan, &extras)
 }
 
 /// Compiles typst source into a PDF output at `stem.pdf`.
