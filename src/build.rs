@@ -103,7 +103,8 @@ pub fn build(
 
     let started = Instant::now();
     let jobs = jobs(&plan, results.is_some());
-    let run = Run { engine, plan: &plan, results: results.as_ref(), findings: &findings, options, sink };
+    let run =
+        Run { engine, plan: &plan, results: results.as_ref(), findings: &findings, options, sink };
     let typst_warnings = run.all(&jobs, progress)?;
     timings.render = started.elapsed();
 
@@ -133,7 +134,11 @@ struct Run<'a> {
 impl Run<'_> {
     /// Renders the jobs on plain threads. typst-pdf uses rayon inside; running our own
     /// loop on rayon's pool as well starves it (typst-embedding note, pitfall 10).
-    fn all(&self, jobs: &[Job], progress: &(dyn Fn(Progress) + Sync)) -> Result<Vec<String>, BuildError> {
+    fn all(
+        &self,
+        jobs: &[Job],
+        progress: &(dyn Fn(Progress) + Sync),
+    ) -> Result<Vec<String>, BuildError> {
         let threads = match self.options.threads {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,
@@ -159,7 +164,10 @@ impl Run<'_> {
                             }
                             Err(error) => {
                                 failed.store(true, Ordering::Relaxed);
-                                first_error.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(error);
+                                first_error
+                                    .lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .get_or_insert(error);
                             }
                         }
                     }
@@ -180,7 +188,9 @@ impl Run<'_> {
         let rendered = match (job, self.results) {
             (Job::Notice, _) => render_plan_doc(engine, plan, DocKind::Notice)?,
             (Job::Schedule, _) => render_plan_doc(engine, plan, DocKind::Schedule)?,
-            (Job::Report(dept), Some(results)) => scores::render_report(engine, plan, head, results, dept)?,
+            (Job::Report(dept), Some(results)) => {
+                scores::render_report(engine, plan, head, results, dept)?
+            }
             (Job::Summary, Some(results)) => scores::render_summary(engine, plan, head, results)?,
             (Job::Workbook, Some(results)) => {
                 let findings: Vec<_> = self.findings.iter().cloned().collect();
@@ -226,7 +236,15 @@ pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Workbook>, crate::workbook::
 pub fn input_dirs(paths: &[PathBuf]) -> Vec<PathBuf> {
     paths
         .iter()
-        .map(|p| if p.is_dir() { p.clone() } else { p.parent().map(PathBuf::from).unwrap_or_default() })
+        .map(
+            |p| {
+                if p.is_dir() {
+                    p.clone()
+                } else {
+                    p.parent().map(PathBuf::from).unwrap_or_default()
+                }
+            },
+        )
         .map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p })
         .filter(|p| p != std::path::Path::new("."))
         .collect()

@@ -53,7 +53,9 @@ impl Sink for MemorySink {
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("输出目录 {output} 位于输入目录 {input} 之内或与之相同；请换一个输出目录，以免输出文件被当作输入读取")]
+    #[error(
+        "输出目录 {output} 位于输入目录 {input} 之内或与之相同；请换一个输出目录，以免输出文件被当作输入读取"
+    )]
     InsideInput { output: PathBuf, input: PathBuf },
     #[error("无法写入 {path}：{source}")]
     Io { path: PathBuf, source: io::Error },
@@ -72,7 +74,10 @@ pub fn check_output_location(output: &Path, input_dirs: &[PathBuf]) -> Result<()
     for input in input_dirs {
         let input_abs = absolute(input);
         if output_abs.starts_with(&input_abs) {
-            return Err(WriteError::InsideInput { output: output.to_path_buf(), input: input.clone() });
+            return Err(WriteError::InsideInput {
+                output: output.to_path_buf(),
+                input: input.clone(),
+            });
         }
     }
     Ok(())
@@ -148,7 +153,10 @@ impl Staging {
 impl Sink for Staging {
     fn put(&self, file: OutputFile) -> io::Result<()> {
         if !file.path.components().all(|c| matches!(c, Component::Normal(_))) {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("路径越界：{}", file.path.display())));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("路径越界：{}", file.path.display()),
+            ));
         }
         let path = self.dir.path().join(&file.path);
         if let Some(parent) = path.parent() {

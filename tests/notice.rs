@@ -25,7 +25,10 @@ fn sample_notice() -> Layout {
 }
 
 fn close(actual: f64, expected: f64, tol: f64, what: &str) {
-    assert!((actual - expected).abs() <= tol, "{what}: {actual:.3} pt, expected {expected:.3} pt (±{tol})");
+    assert!(
+        (actual - expected).abs() <= tol,
+        "{what}: {actual:.3} pt, expected {expected:.3} pt (±{tol})"
+    );
 }
 
 /// The em-box top of a run: typst places text at its baseline.
@@ -40,7 +43,8 @@ fn centre(run: &TextRun) -> f64 {
 #[test]
 fn mark_is_red_centred_and_35mm_below_the_type_area() {
     let layout = sample_notice();
-    let mark: Vec<&TextRun> = layout.texts.iter().filter(|t| t.page == 0 && t.fill == [255, 0, 0]).collect();
+    let mark: Vec<&TextRun> =
+        layout.texts.iter().filter(|t| t.page == 0 && t.fill == [255, 0, 0]).collect();
     assert_eq!(mark.iter().map(|t| t.text.as_str()).collect::<String>(), "阿克苏职业技术学院文件");
     let first = mark[0];
     close(top(first), TOP + mm(35.0), TOL, "mark top");
@@ -54,7 +58,8 @@ fn mark_is_red_centred_and_35mm_below_the_type_area() {
 #[test]
 fn number_rule_and_title_follow_the_standard() {
     let layout = sample_notice();
-    let number = layout.texts.iter().find(|t| t.page == 0 && t.text.contains("〔2021〕")).expect("发文字号");
+    let number =
+        layout.texts.iter().find(|t| t.page == 0 && t.text.contains("〔2021〕")).expect("发文字号");
     assert!(number.text.contains("阿职院办发〔2021〕45号"), "normalised number: {}", number.text);
     close(number.size, 16.0, 0.01, "number size");
     close(centre(number), LEFT + TYPE_WIDTH / 2.0, TOL, "number centre");
@@ -62,14 +67,16 @@ fn number_rule_and_title_follow_the_standard() {
     let mark_bottom = mark.y + 0.12 * mark.size;
     close(top(number) - mark_bottom, 2.0 * PITCH, TOL, "two blank lines below the mark");
 
-    let rule = layout.lines.iter().find(|l| l.page == 0 && l.stroke == [255, 0, 0]).expect("red rule");
+    let rule =
+        layout.lines.iter().find(|l| l.page == 0 && l.stroke == [255, 0, 0]).expect("red rule");
     close(rule.dx, TYPE_WIDTH, 0.01, "rule width");
     close(rule.x, LEFT, 0.01, "rule left");
     close(rule.dy, 0.0, 0.01, "rule horizontal");
     close(rule.y - (number.y + 0.12 * number.size), mm(4.0), TOL, "rule 4 mm below the number");
     assert!(rule.thickness >= mm(0.35) - 0.01 && rule.thickness <= mm(0.5) + 0.01);
 
-    let title: Vec<&TextRun> = layout.texts.iter().filter(|t| t.page == 0 && (t.size - 22.0).abs() < 0.01).collect();
+    let title: Vec<&TextRun> =
+        layout.texts.iter().filter(|t| t.page == 0 && (t.size - 22.0).abs() < 0.01).collect();
     assert_eq!(title.len(), 2, "two balanced title lines: {title:?}");
     assert_eq!(title[0].text, "阿克苏职业技术学院2021年度");
     assert_eq!(title[1].text, "绩效考评工作实施方案");
@@ -94,8 +101,15 @@ fn body_sits_on_the_22_by_28_grid() {
         let lines = (pair[1] - pair[0]) / PITCH;
         close(lines, lines.round(), 0.002, "baselines on the grid");
     }
-    close(baselines[0] - 0.88 * 16.0 - (PITCH - 16.0) / 2.0, TOP, 0.01, "first line at the type area top");
-    assert!(baselines.last().unwrap() + (PITCH - 16.0) / 2.0 + 0.12 * 16.0 <= TOP + 22.0 * PITCH + 0.01);
+    close(
+        baselines[0] - 0.88 * 16.0 - (PITCH - 16.0) / 2.0,
+        TOP,
+        0.01,
+        "first line at the type area top",
+    );
+    assert!(
+        baselines.last().unwrap() + (PITCH - 16.0) / 2.0 + 0.12 * 16.0 <= TOP + 22.0 * PITCH + 0.01
+    );
 
     // Ideographs advance by 156 mm / 28: 16 pt with slight negative tracking.
     let mut advances: Vec<f64> = body
@@ -112,8 +126,11 @@ fn body_sits_on_the_22_by_28_grid() {
 #[test]
 fn page_numbers_sit_7mm_below_the_type_area_alternating_sides() {
     let layout = sample_notice();
-    let numbers: Vec<&TextRun> =
-        layout.texts.iter().filter(|t| t.text.starts_with('—') && (t.size - 14.0).abs() < 0.01).collect();
+    let numbers: Vec<&TextRun> = layout
+        .texts
+        .iter()
+        .filter(|t| t.text.starts_with('—') && (t.size - 14.0).abs() < 0.01)
+        .collect();
     assert_eq!(numbers.len(), layout.pages, "one number per page");
     for n in numbers {
         let page = n.page + 1;
@@ -132,13 +149,16 @@ fn page_numbers_sit_7mm_below_the_type_area_alternating_sides() {
 fn attachment_page_has_label_title_and_table() {
     let layout = sample_notice();
     let page = (0..layout.pages)
-        .find(|&p| layout.texts.iter().filter(|t| t.page == p && t.size > 15.0).any(|t| t.text == "附件"))
+        .find(|&p| {
+            layout.texts.iter().filter(|t| t.page == p && t.size > 15.0).any(|t| t.text == "附件")
+        })
         .expect("an attachment page");
     let label = layout.texts.iter().find(|t| t.page == page && t.text == "附件").unwrap();
     assert_eq!(label.family, "Noto Sans SC", "附件 in 黑体");
     close(label.x, LEFT, 0.01, "附件 flush left");
     close(top(label) - (PITCH - 16.0) / 2.0, TOP, TOL, "附件 on line 1");
-    let title = layout.texts.iter().find(|t| t.page == page && (t.size - 22.0).abs() < 0.01).unwrap();
+    let title =
+        layout.texts.iter().find(|t| t.page == page && (t.size - 22.0).abs() < 0.01).unwrap();
     close(top(title) - (PITCH - 22.0) / 2.0, TOP + 2.0 * PITCH, TOL, "title on line 3");
     let text = layout.page_text(page);
     assert!(text.contains("部门类别") && text.contains("具体安排") && text.contains("时间"));
@@ -152,13 +172,17 @@ fn signature_is_never_alone_on_a_page() {
     let signer = layout.texts.iter().find(|t| t.text == "阿克苏职业技术学院办公室").expect("署名");
     let date = layout.texts.iter().find(|t| t.text == "2021年11月8日").expect("成文日期");
     assert_eq!(signer.page, date.page);
-    let body_above = layout
-        .texts
-        .iter()
-        .any(|t| t.page == signer.page && t.y < signer.y - PITCH && !t.text.starts_with('—') && t.size > 15.0);
+    let body_above = layout.texts.iter().any(|t| {
+        t.page == signer.page && t.y < signer.y - PITCH && !t.text.starts_with('—') && t.size > 15.0
+    });
     assert!(body_above, "body text on the signature's page");
     // No seal: the date starts two 字 right of the name, the name ends two 字 from the right.
-    close(signer.x + signer.width, LEFT + TYPE_WIDTH - 2.0 * CPITCH, TOL, "name two 字 from the right");
+    close(
+        signer.x + signer.width,
+        LEFT + TYPE_WIDTH - 2.0 * CPITCH,
+        TOL,
+        "name two 字 from the right",
+    );
     close(date.x - signer.x, 2.0 * CPITCH, TOL, "date two 字 right of the name");
 }
 
@@ -171,8 +195,12 @@ fn notice_text_matches_the_golden_file() {
         std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
         std::fs::write(&golden, &text).unwrap();
     }
-    let expected = std::fs::read_to_string(&golden).expect("golden file; run with UPDATE_GOLDEN=1 to create it");
-    assert_eq!(text, expected, "the notice's text changed; if intended, rerun with UPDATE_GOLDEN=1");
+    let expected = std::fs::read_to_string(&golden)
+        .expect("golden file; run with UPDATE_GOLDEN=1 to create it");
+    assert_eq!(
+        text, expected,
+        "the notice's text changed; if intended, rerun with UPDATE_GOLDEN=1"
+    );
 }
 
 #[test]

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use kaoping::build::{BuildError, BuildOptions, Progress, TYPST_DIR, build, input_dirs, read_inputs};
+use kaoping::build::{
+    BuildError, BuildOptions, Progress, TYPST_DIR, build, input_dirs, read_inputs,
+};
 use kaoping::render::OutputFile;
 use kaoping::render::engine::{Engine, EngineOptions};
 use kaoping::render::fonts::{FontOptions, default_font_dir};
@@ -40,7 +42,9 @@ struct Split<'a> {
 impl Sink for Split<'_> {
     fn put(&self, file: OutputFile) -> std::io::Result<()> {
         match (file.path.strip_prefix(TYPST_DIR), self.typst) {
-            (Ok(rest), Some(typst)) => typst.put(OutputFile { path: rest.to_path_buf(), bytes: file.bytes }),
+            (Ok(rest), Some(typst)) => {
+                typst.put(OutputFile { path: rest.to_path_buf(), bytes: file.bytes })
+            }
             (Ok(_), None) => Ok(()),
             (Err(_), _) => self.docs.put(file),
         }
@@ -102,7 +106,13 @@ pub fn run(args: &BuildArgs) -> Status {
         }
     };
     let options = BuildOptions { emit_typst: typst.is_some(), threads: args.jobs };
-    let result = build(&books, &engine, &options, &Split { docs: &docs, typst: typst.as_ref() }, &on_progress);
+    let result = build(
+        &books,
+        &engine,
+        &options,
+        &Split { docs: &docs, typst: typst.as_ref() },
+        &on_progress,
+    );
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -160,7 +170,9 @@ pub fn run(args: &BuildArgs) -> Status {
 }
 
 /// The `--emit-typst` folder, pre-filled with the style library every source imports.
-fn staging_with_lib(engine: &Engine) -> impl Fn(&Path) -> Result<Staging, Box<dyn std::fmt::Display>> + '_ {
+fn staging_with_lib(
+    engine: &Engine,
+) -> impl Fn(&Path) -> Result<Staging, Box<dyn std::fmt::Display>> + '_ {
     move |dir| {
         let staging = Staging::new(dir).map_err(|e| Box::new(e) as Box<dyn std::fmt::Display>)?;
         for (path, bytes) in engine.lib_files() {

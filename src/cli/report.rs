@@ -10,7 +10,10 @@ use kaoping::finding::{Finding, Findings, Severity};
 pub fn print_findings(findings: &Findings, quiet: bool) {
     let mut groups: BTreeMap<(Option<PathBuf>, Option<String>), Vec<&Finding>> = BTreeMap::new();
     for finding in findings.iter().filter(|f| !quiet || f.is_error()) {
-        groups.entry((finding.location.file.clone(), finding.location.sheet.clone())).or_default().push(finding);
+        groups
+            .entry((finding.location.file.clone(), finding.location.sheet.clone()))
+            .or_default()
+            .push(finding);
     }
     let mut current_file: Option<Option<PathBuf>> = None;
     for ((file, sheet), list) in groups {

@@ -157,7 +157,12 @@ fn leadership_rows(plan: &Plan) -> Vec<PersonRow> {
         .map(|leader| {
             let label = (previous != Some(leader.role)).then(|| leader.role.label().to_string());
             previous = Some(leader.role);
-            PersonRow { label, name: leader.name.clone(), post: Some(leader.post.clone()), phone: None }
+            PersonRow {
+                label,
+                name: leader.name.clone(),
+                post: Some(leader.post.clone()),
+                phone: None,
+            }
         })
         .collect()
 }
@@ -216,7 +221,11 @@ fn schedule_view(plan: &Plan) -> ScheduleView {
                         .map(|&d| plan.department(d).name.as_str())
                         .collect::<Vec<_>>()
                         .join("、"),
-                    when: format!("{}{}", date_with_weekday(slot.date), model::clock_time(slot.time)),
+                    when: format!(
+                        "{}{}",
+                        date_with_weekday(slot.date),
+                        model::clock_time(slot.time)
+                    ),
                     place: slot.place.clone(),
                 })
                 .collect(),

@@ -33,7 +33,9 @@ pub enum RenderError {
     Template(#[from] TemplateError),
     #[error("排版《{document}》失败：\n{details}")]
     Typst { document: String, details: String },
-    #[error("《{document}》中的字符“{character}”（U+{code:04X}）没有可用的字形（字体 {font}，{place}）")]
+    #[error(
+        "《{document}》中的字符“{character}”（U+{code:04X}）没有可用的字形（字体 {font}，{place}）"
+    )]
     MissingGlyph { document: String, character: char, code: u32, font: String, place: String },
 }
 
@@ -159,7 +161,13 @@ impl Engine {
     }
 
     /// Lays a document out without exporting it (for tests and geometry checks).
-    pub fn layout(&self, document: &str, source: String, date: NaiveDate, extras: &[ExtraFile]) -> Result<PagedDocument, RenderError> {
+    pub fn layout(
+        &self,
+        document: &str,
+        source: String,
+        date: NaiveDate,
+        extras: &[ExtraFile],
+    ) -> Result<PagedDocument, RenderError> {
         let world = DocWorld::new(self, source, date, extras);
         let result = self.layout_in(&world, document).map(|(doc, _)| doc);
         typst::comemo::evict(CACHE_MAX_AGE);
@@ -181,7 +189,11 @@ impl Engine {
     }
 
     /// Compiles, treats unknown font families as errors and refuses missing glyphs.
-    fn layout_in(&self, world: &DocWorld, document: &str) -> Result<(PagedDocument, Vec<String>), RenderError> {
+    fn layout_in(
+        &self,
+        world: &DocWorld,
+        document: &str,
+    ) -> Result<(PagedDocument, Vec<String>), RenderError> {
         let Warned { output, warnings } = typst::compile::<PagedDocument>(world);
         let typst_error = |diags: &[SourceDiagnostic]| RenderError::Typst {
             document: document.to_string(),
@@ -240,7 +252,11 @@ impl<'a> DocWorld<'a> {
                 format!("kaoping 不使用 typst 包（{spec}）").into(),
             ))),
             VirtualRoot::Project => FileError::Other(Some(
-                format!("模板只能读取 templates/ 中的文件，不能读取 {}", id.vpath().get_with_slash()).into(),
+                format!(
+                    "模板只能读取 templates/ 中的文件，不能读取 {}",
+                    id.vpath().get_with_slash()
+                )
+                .into(),
             )),
         }
     }
@@ -345,7 +361,11 @@ fn find_missing_glyph(world: &DocWorld, frame: &Frame) -> Option<(char, String, 
                     let font = text.font.font().info().family.clone();
                     let place = span_place(world, glyph.span.0);
                     let place = place.trim_end_matches('：').to_string();
-                    return Some((c, font, if place.is_empty() { "位置未知".into() } else { place }));
+                    return Some((
+                        c,
+                        font,
+                        if place.is_empty() { "位置未知".into() } else { place },
+                    ));
                 }
             }
             _ => {}

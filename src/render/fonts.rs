@@ -29,7 +29,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::XiaoBiaoSong, Role::FangSong, Role::HeiTi, Role::KaiTi, Role::SongTi];
+    pub const ALL: [Role; 5] =
+        [Role::XiaoBiaoSong, Role::FangSong, Role::HeiTi, Role::KaiTi, Role::SongTi];
 
     /// The key used in `roles.toml` and in the generated typst dictionary.
     pub fn key(self) -> &'static str {
@@ -140,7 +141,9 @@ pub enum FontError {
     Config { path: PathBuf, reason: String },
     #[error("字体目录 {path} 无法读取：{reason}")]
     Dir { path: PathBuf, reason: String },
-    #[error("字体角色“{label}”没有可用的字体（配置的字体：{families}）；请检查 fonts/ 目录是否完整")]
+    #[error(
+        "字体角色“{label}”没有可用的字体（配置的字体：{families}）；请检查 fonts/ 目录是否完整"
+    )]
     NoFont { label: String, families: String },
 }
 
@@ -200,7 +203,9 @@ impl Fonts {
                 })
                 .collect();
             // fontdb's order follows the file system; sort so the book is the same each run.
-            system.sort_by(|a, b| (&a.1.family, &a.0.path, a.0.index).cmp(&(&b.1.family, &b.0.path, b.0.index)));
+            system.sort_by(|a, b| {
+                (&a.1.family, &a.0.path, a.0.index).cmp(&(&b.1.family, &b.0.path, b.0.index))
+            });
             store.extend(system);
         }
 
@@ -274,9 +279,9 @@ fn bundled_fonts(dir: &Path) -> Result<Vec<Font>, FontError> {
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "ttf" | "otf" | "ttc" | "otc"))
+            p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                matches!(e.to_ascii_lowercase().as_str(), "ttf" | "otf" | "ttc" | "otc")
+            })
         })
         .collect();
     paths.sort();
@@ -331,6 +336,10 @@ mod tests {
     fn definitions_are_a_typst_dictionary() {
         let fonts = Fonts::load(&FontOptions::bundled()).unwrap();
         let defs = fonts.typst_definitions();
-        assert!(defs.contains(r#"fangsong: (families: ("FandolFang R", "Noto Serif SC",), weight: 400),"#));
+        assert!(
+            defs.contains(
+                r#"fangsong: (families: ("FandolFang R", "Noto Serif SC",), weight: 400),"#
+            )
+        );
     }
 }

@@ -102,7 +102,9 @@ pub fn check_plan(plan: &Plan, fonts: &Fonts) -> Findings {
     let mut seen = std::collections::BTreeSet::new();
     for (text, origin, field) in texts(plan) {
         for c in text.chars().filter(|&c| needs_glyph(c)) {
-            if !fonts.covers_everywhere(c) && seen.insert((c, Some(origin.cell), origin.sheet.clone())) {
+            if !fonts.covers_everywhere(c)
+                && seen.insert((c, Some(origin.cell), origin.sheet.clone()))
+            {
                 findings.push(Finding::error(origin.location(), message(c, field)));
             }
         }

@@ -80,7 +80,8 @@ fn collect(frame: &Frame, ts: Transform, page: usize, out: &mut Layout) {
         let at = pos.transform(ts);
         match item {
             FrameItem::Group(group) => {
-                let inner = ts.pre_concat(Transform::translate(pos.x, pos.y)).pre_concat(group.transform);
+                let inner =
+                    ts.pre_concat(Transform::translate(pos.x, pos.y)).pre_concat(group.transform);
                 collect(&group.frame, inner, page, out);
             }
             FrameItem::Text(text) => {
@@ -95,7 +96,11 @@ fn collect(frame: &Frame, ts: Transform, page: usize, out: &mut Layout) {
                     text: text.text.to_string(),
                     family: text.font.font().info().family.clone(),
                     fill: rgb(&text.fill),
-                    advances: text.glyphs.iter().map(|g| g.x_advance.at(size).to_pt() * scale).collect(),
+                    advances: text
+                        .glyphs
+                        .iter()
+                        .map(|g| g.x_advance.at(size).to_pt() * scale)
+                        .collect(),
                 });
             }
             FrameItem::Shape(shape, _) => {

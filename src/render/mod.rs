@@ -98,7 +98,11 @@ pub fn plan_doc_source(
 }
 
 /// Renders the notice or the schedule table.
-pub fn render_plan_doc(engine: &Engine, plan: &Plan, kind: DocKind) -> Result<RenderedPdf, RenderError> {
+pub fn render_plan_doc(
+    engine: &Engine,
+    plan: &Plan,
+    kind: DocKind,
+) -> Result<RenderedPdf, RenderError> {
     let (source, extras) = plan_doc_source(engine, plan, kind)?;
     let stem = sanitize_file_name(&kind.file_stem(plan));
     compile_pdf(engine, PathBuf::from(&stem), source, plan, &extras)

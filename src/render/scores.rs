@@ -139,7 +139,11 @@ pub fn report(plan: &Plan, results: &Results, dept: DeptId) -> Report {
         name: department.name.clone(),
         category: plan.category(department.category).name.clone(),
         group: group.name.clone(),
-        group_leader: group.members.iter().find(|m| m.role == MemberRole::Leader).map(|m| m.name.clone()),
+        group_leader: group
+            .members
+            .iter()
+            .find(|m| m.role == MemberRole::Leader)
+            .map(|m| m.name.clone()),
         visit: slot.map(|s| format!("{}{}", date_with_weekday(s.date), model::clock_time(s.time))),
         place: slot.and_then(|s| s.place.clone()),
         lines: report_lines(plan, result),
@@ -178,7 +182,11 @@ pub fn report(plan: &Plan, results: &Results, dept: DeptId) -> Report {
             .map(|&d| {
                 let total = results.department(d).total;
                 Bar {
-                    name: plan.department(d).short.clone().unwrap_or_else(|| plan.department(d).name.clone()),
+                    name: plan
+                        .department(d)
+                        .short
+                        .clone()
+                        .unwrap_or_else(|| plan.department(d).name.clone()),
                     total: total.to_f64(),
                     label: two_decimals(total),
                     this: d == dept,
@@ -225,7 +233,9 @@ fn report_lines(plan: &Plan, result: &DeptResult) -> Vec<ReportLine> {
 fn merge_spans(lines: &mut [ReportLine]) {
     let mut start = 0;
     while start < lines.len() {
-        let end = (start..lines.len()).find(|&i| lines[i].level1 != lines[start].level1).unwrap_or(lines.len());
+        let end = (start..lines.len())
+            .find(|&i| lines[i].level1 != lines[start].level1)
+            .unwrap_or(lines.len());
         lines[start].span = end - start;
         for line in &mut lines[start + 1..end] {
             line.span = 0;
@@ -243,7 +253,8 @@ pub fn render_report(
     dept: DeptId,
 ) -> Result<RenderedPdf, RenderError> {
     let report = report(plan, results, dept);
-    let source = engine.templates().render("report.typ.j2", &ReportContext { h: head, d: &report })?;
+    let source =
+        engine.templates().render("report.typ.j2", &ReportContext { h: head, d: &report })?;
     compile_pdf(engine, report_stem(plan, dept), source, plan, &[])
 }
 
@@ -323,7 +334,12 @@ pub fn summary(plan: &Plan, results: &Results) -> Summary {
                 grades: result
                     .grades
                     .iter()
-                    .map(|g| GradeQuota { name: g.name.clone(), quota: g.quota, count: g.count, pending: g.pending })
+                    .map(|g| GradeQuota {
+                        name: g.name.clone(),
+                        quota: g.quota,
+                        count: g.count,
+                        pending: g.pending,
+                    })
                     .collect(),
                 mean: two_decimals(result.mean),
                 highest: two_decimals(result.highest),
@@ -340,7 +356,11 @@ pub fn summary(plan: &Plan, results: &Results) -> Summary {
             grade: plan.grading[t.grade].name.clone(),
             places: t.places,
             names: t.tied.iter().map(|&d| plan.department(d).name.clone()).collect(),
-            total: t.tied.first().map(|&d| two_decimals(results.department(d).total)).unwrap_or_default(),
+            total: t
+                .tied
+                .first()
+                .map(|&d| two_decimals(results.department(d).total))
+                .unwrap_or_default(),
         })
         .collect();
     Summary { categories, ties, date: model::full_date(plan.info.date) }
@@ -353,17 +373,29 @@ struct SummaryContext<'a> {
 }
 
 pub fn summary_stem(plan: &Plan) -> PathBuf {
-    PathBuf::from(sanitize_file_name(&format!("{}{}年度绩效考评结果汇总表", plan.info.org, plan.info.year)))
+    PathBuf::from(sanitize_file_name(&format!(
+        "{}{}年度绩效考评结果汇总表",
+        plan.info.org, plan.info.year
+    )))
 }
 
 pub fn workbook_path(plan: &Plan) -> PathBuf {
-    PathBuf::from(sanitize_file_name(&format!("{}{}年度绩效考评结果汇总.xlsx", plan.info.org, plan.info.year)))
+    PathBuf::from(sanitize_file_name(&format!(
+        "{}{}年度绩效考评结果汇总.xlsx",
+        plan.info.org, plan.info.year
+    )))
 }
 
 /// Renders the signed summary for the leadership group.
-pub fn render_summary(engine: &Engine, plan: &Plan, head: &Head, results: &Results) -> Result<RenderedPdf, RenderError> {
+pub fn render_summary(
+    engine: &Engine,
+    plan: &Plan,
+    head: &Head,
+    results: &Results,
+) -> Result<RenderedPdf, RenderError> {
     let summary = summary(plan, results);
-    let source = engine.templates().render("summary.typ.j2", &SummaryContext { h: head, s: &summary })?;
+    let source =
+        engine.templates().render("summary.typ.j2", &SummaryContext { h: head, s: &summary })?;
     compile_pdf(engine, summary_stem(plan), source, plan, &[])
 }
 

@@ -60,14 +60,13 @@ impl Templates {
             if value.is_undefined() || value.is_none() {
                 return Ok(());
             }
-            let text = if value.is_safe() {
-                value.to_string()
-            } else {
-                escape_markup(&value.to_string())
-            };
+            let text =
+                if value.is_safe() { value.to_string() } else { escape_markup(&value.to_string()) };
             out.write_str(&text).map_err(|_| JinjaError::new(ErrorKind::WriteFailure, "写入失败"))
         });
-        env.add_filter("str", |value: Value| Value::from_safe_string(string_literal(&value.to_string())));
+        env.add_filter("str", |value: Value| {
+            Value::from_safe_string(string_literal(&value.to_string()))
+        });
         env.add_filter("typ", |value: Value| Value::from_safe_string(typst_value(&value)));
         env.add_filter("balance", |text: String, words: Vec<String>| {
             super::title::balance(&text, TITLE_MAX_EM, &words)
@@ -168,14 +167,16 @@ fn describe(error: &JinjaError) -> String {
 }
 
 fn read_dir_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, TemplateError> {
-    let err = |e: std::io::Error| TemplateError::Dir { path: dir.to_path_buf(), reason: e.to_string() };
+    let err =
+        |e: std::io::Error| TemplateError::Dir { path: dir.to_path_buf(), reason: e.to_string() };
     let mut files = Vec::new();
     for entry in fs::read_dir(dir).map_err(err)? {
         let entry = entry.map_err(err)?;
         let path = entry.path();
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
         // Editors' backup and lock files are not templates.
-        if name.starts_with('.') || name.starts_with('~') || name.ends_with('~') || !path.is_file() {
+        if name.starts_with('.') || name.starts_with('~') || name.ends_with('~') || !path.is_file()
+        {
             continue;
         }
         files.push((name.to_string(), fs::read(&path).map_err(err)?));
@@ -192,7 +193,11 @@ pub fn chinese_number(n: u32) -> String {
         10..=19 => format!("十{}", if n == 10 { "" } else { DIGITS[(n - 10) as usize] }),
         20..=99 => {
             let ones = n % 10;
-            format!("{}十{}", DIGITS[(n / 10) as usize], if ones == 0 { "" } else { DIGITS[ones as usize] })
+            format!(
+                "{}十{}",
+                DIGITS[(n / 10) as usize],
+                if ones == 0 { "" } else { DIGITS[ones as usize] }
+            )
         }
         _ => n.to_string(),
     }

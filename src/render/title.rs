@@ -14,8 +14,32 @@ fn char_width(c: char) -> f64 {
 /// Words that commonly make up titles of this kind; a break between two of them reads
 /// naturally, a break inside one does not.
 const TITLE_WORDS: &[&str] = &[
-    "年度", "关于", "印发", "绩效", "考评", "考核", "评价", "工作", "实施", "方案", "办法", "通知", "意见",
-    "安排表", "安排", "计划", "结果", "汇总表", "汇总", "报告", "明细", "各", "的", "和", "与", "及",
+    "年度",
+    "关于",
+    "印发",
+    "绩效",
+    "考评",
+    "考核",
+    "评价",
+    "工作",
+    "实施",
+    "方案",
+    "办法",
+    "通知",
+    "意见",
+    "安排表",
+    "安排",
+    "计划",
+    "结果",
+    "汇总表",
+    "汇总",
+    "报告",
+    "明细",
+    "各",
+    "的",
+    "和",
+    "与",
+    "及",
 ];
 
 /// Characters a line must not start with / end with.
@@ -111,7 +135,12 @@ fn word_boundaries(chars: &[char], extra: &[String]) -> Vec<bool> {
             // A year stays with its 年/年度 (`2021年度` is one word).
             let digits = chars[i..].iter().take_while(|c| c.is_ascii_digit()).count();
             let rest = &chars[i + digits..];
-            digits + if rest.starts_with(&['年', '度']) { 2 } else { usize::from(rest.starts_with(&['年'])) }
+            digits
+                + if rest.starts_with(&['年', '度']) {
+                    2
+                } else {
+                    usize::from(rest.starts_with(&['年']))
+                }
         } else {
             words.iter().find(|w| chars[i..].starts_with(w)).map_or(1, Vec::len)
         };

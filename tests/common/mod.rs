@@ -30,7 +30,10 @@ pub fn plan_of_file(path: &Path) -> Plan {
     let checked = kaoping::check::check(&books);
     match checked.plan {
         Some(plan) => plan,
-        None => panic!("check failed: {:#?}", checked.findings.iter().filter(|f| f.is_error()).collect::<Vec<_>>()),
+        None => panic!(
+            "check failed: {:#?}",
+            checked.findings.iter().filter(|f| f.is_error()).collect::<Vec<_>>()
+        ),
     }
 }
 
