@@ -112,9 +112,9 @@ fn cost(parts: &[String], cuts: &[usize], boundaries: &[bool]) -> f64 {
 /// punctuation at the wrong end of a line.
 fn breakable(chars: &[char], at: usize) -> bool {
     let (before, after) = (chars[at - 1], chars[at]);
-    !(before.is_ascii_alphanumeric() && after.is_ascii_alphanumeric())
-        && !NO_LINE_START.contains(after)
-        && !NO_LINE_END.contains(before)
+    let splits_ascii = before.is_ascii_alphanumeric() && after.is_ascii_alphanumeric();
+    let bad_punctuation = NO_LINE_START.contains(after) || NO_LINE_END.contains(before);
+    !splits_ascii && !bad_punctuation
 }
 
 /// `boundaries[i]`: whether position `i` (before `chars[i]`) lies between two words.
@@ -145,9 +145,7 @@ fn word_boundaries(chars: &[char], extra: &[String]) -> Vec<bool> {
             words.iter().find(|w| chars[i..].starts_with(w)).map_or(1, Vec::len)
         };
         boundaries[i] = true;
-        for k in i + 1..i + len {
-            inside[k] = true;
-        }
+        inside[i + 1..i + len].fill(true);
         i += len;
     }
     boundaries[chars.len()] = true;
