@@ -1,0 +1,421 @@
+//! 文件信息: the document facts, one `项目 | 内容` row each.
+//!
+//! Keys are matched leniently (spaces, full-width characters); an unknown key is a warning
+//! with the closest known key as a suggestion, since it is most likely a typo of one.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use calamine::Data;
+use chrono::NaiveDate;
+
+use super::sheets::INFO;
+use super::{Ctx, closest, key};
+use crate::finding::{CellRef, Location};
+use crate::model::{DocumentInfo, Points, ScoringMethod, full_date};
+use crate::workbook::value::{self, ValueError};
+use crate::workbook::{TableRow, Workbook, required};
+
+const KEY: &str = "项目";
+const VALUE: &str = "内容";
+
+/// Every key the sheet may hold, and whether it is required.
+const FACTS: [(&str, bool); 25] = [
+    ("单位名称", true),
+    ("单位简称", false),
+    ("年度", true),
+    ("发文机关标志", false),
+    ("发文字号", false),
+    ("标题", false),
+    ("主送机关", false),
+    ("依据文件", false),
+    ("发文机关署名", true),
+    ("成文日期", true),
+    ("考评开始日期", true),
+    ("考评结束日期", true),
+    ("自查截止日期", true),
+    ("动员会时间", true),
+    ("动员会地点", true),
+    ("动员会参加人员", false),
+    ("领导小组办公室", true),
+    ("办公室主任", false),
+    ("办公室副主任", false),
+    ("抄送", false),
+    ("印发机关", false),
+    ("印发日期", false),
+    ("计分方法", false),
+    ("加分上限", false),
+    ("印章图片", false),
+];
+
+pub(super) fn check(ctx: &mut Ctx, book: &Workbook) -> Option<DocumentInfo> {
+    let sheet = ctx.required_sheet(book, INFO)?;
+    let table = ctx.table(book, sheet, &[required(KEY), required(VALUE)])?;
+    let mut facts = Facts {
+        rows: BTreeMap::new(),
+        sheet: Location::sheet(&book.path, &sheet.name),
+        failed: false,
+    };
+    for row in table.rows() {
+        let Some(name) = ctx.ok(row.required_text(KEY)) else {
+            facts.failed = true;
+            continue;
+        };
+        let typed = key(&name);
+        let Some(&(known, _)) = FACTS.iter().find(|(k, _)| key(k) == typed) else {
+            let suggestion = closest(&name, FACTS.iter().map(|(k, _)| *k));
+            ctx.warning(row.location(KEY), msg::unknown_key(&name, suggestion));
+            continue;
+        };
+        if let Some(first) = facts.rows.get(known) {
+            ctx.error(row.location(KEY), msg::duplicate_key(known, first.cell(KEY)));
+            facts.failed = true;
+            continue;
+        }
+        facts.rows.insert(known, row);
+    }
+    read(ctx, book, &mut facts)
+}
+
+fn read(ctx: &mut Ctx, book: &Workbook, facts: &mut Facts<'_>) -> Option<DocumentInfo> {
+    let org = facts.get(ctx, "单位名称", value::text);
+    let org_short = facts.get(ctx, "单位简称", value::text);
+    let year = facts.year(ctx);
+    let mark = facts.get(ctx, "发文机关标志", value::text);
+    let doc_number = facts.doc_number(ctx);
+    let title = facts.get(ctx, "标题", value::text);
+    let recipients = facts.get(ctx, "主送机关", value::text);
+    let basis = facts.get(ctx, "依据文件", value::text);
+    let signer = facts.get(ctx, "发文机关署名", value::text);
+    let date = facts.get(ctx, "成文日期", value::date);
+    let eval_start = facts.get(ctx, "考评开始日期", value::date);
+    let eval_end = facts.get(ctx, "考评结束日期", value::date);
+    let self_check_deadline = facts.get(ctx, "自查截止日期", value::date);
+    let meeting = facts.get(ctx, "动员会时间", value::datetime);
+    let meeting_place = facts.get(ctx, "动员会地点", value::text);
+    let meeting_attendees = facts.get(ctx, "动员会参加人员", value::text);
+    let office = facts.get(ctx, "领导小组办公室", value::text);
+    let office_director = facts.get(ctx, "办公室主任", value::text);
+    let office_deputy = facts.get(ctx, "办公室副主任", value::text);
+    let cc = facts.get(ctx, "抄送", value::text);
+    let printer = facts.get(ctx, "印发机关", value::text);
+    let print_date = facts.get(ctx, "印发日期", value::date);
+    let scoring_method = facts.scoring_method(ctx);
+    let bonus_cap = facts.bonus_cap(ctx);
+    let seal = facts.seal(ctx, book);
+
+    // Dates in order, each reported at the later fact's cell.
+    if let (Some(deadline), Some(start)) = (self_check_deadline, eval_start)
+        && deadline >= start
+    {
+        facts.error(ctx, "自查截止日期", msg::deadline_not_before_start(deadline, start));
+    }
+    if let (Some(start), Some(end)) = (eval_start, eval_end)
+        && end < start
+    {
+        facts.error(ctx, "考评结束日期", msg::end_before_start(end, start));
+    }
+    if let (Some(meeting), Some(start)) = (meeting, eval_start)
+        && meeting.date() >= start
+    {
+        facts.error(ctx, "动员会时间", msg::meeting_not_before_start(meeting.date(), start));
+    }
+    if let (Some(date), Some(meeting)) = (date, meeting)
+        && date > meeting.date()
+    {
+        facts.warning(ctx, "成文日期", msg::issued_after_meeting(date, meeting.date()));
+    }
+    if let (Some(date), Some(printed)) = (date, print_date)
+        && printed < date
+    {
+        facts.warning(ctx, "印发日期", msg::printed_before_issued(printed, date));
+    }
+
+    if facts.failed {
+        return None;
+    }
+    let org = org?;
+    let year = year?;
+    Some(DocumentInfo {
+        org_short: org_short.unwrap_or_else(|| derive_short(&org)),
+        year,
+        mark: mark.unwrap_or_else(|| format!("{org}文件")),
+        doc_number,
+        title: title.unwrap_or_else(|| format!("{org}{year}年度绩效考评工作实施方案")),
+        recipients,
+        basis,
+        signer: signer?,
+        date: date?,
+        eval_start: eval_start?,
+        eval_end: eval_end?,
+        self_check_deadline: self_check_deadline?,
+        meeting: meeting?,
+        meeting_place: meeting_place?,
+        meeting_attendees,
+        office: office?,
+        office_director,
+        office_deputy,
+        cc,
+        printer,
+        print_date,
+        scoring_method: scoring_method.unwrap_or(ScoringMethod::Mean),
+        bonus_cap,
+        seal,
+        org,
+    })
+}
+
+/// How the prose names the institution itself: `学院` for a 学院, `学校` for a 大学 or
+/// 学校, otherwise the full name.
+fn derive_short(org: &str) -> String {
+    if org.ends_with("学院") {
+        "学院".to_string()
+    } else if org.ends_with("大学") || org.ends_with("学校") {
+        "学校".to_string()
+    } else {
+        org.to_string()
+    }
+}
+
+/// `[2021]`, `【2021】`, `(2021)`, `（2021）` (any of these brackets, also mixed) around a
+/// four-digit year become `〔2021〕`, as GB/T 9704 writes the year of a document number.
+fn normalize_doc_number(text: &str) -> String {
+    const OPEN: [char; 9] = ['[', '【', '(', '（', '［', '〔', '〖', '{', '｛'];
+    const CLOSE: [char; 9] = [']', '】', ')', '）', '］', '〕', '〗', '}', '｝'];
+    let chars: Vec<char> = text.chars().collect();
+    let digit = |c: char| match c {
+        '0'..='9' => Some(c),
+        '０'..='９' => char::from_u32(c as u32 - 0xFEE0),
+        _ => None,
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let year: Option<String> =
+            (i + 5 < chars.len() && OPEN.contains(&chars[i]) && CLOSE.contains(&chars[i + 5]))
+                .then(|| chars[i + 1..i + 5].iter().map(|&c| digit(c)).collect())
+                .flatten();
+        match year {
+            Some(year) => {
+                out.push('〔');
+                out.push_str(&year);
+                out.push('〕');
+                i += 6;
+            }
+            None => {
+                out.push(chars[i]);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The rows of the sheet by key, and whether any of them failed.
+struct Facts<'t> {
+    rows: BTreeMap<&'static str, TableRow<'t>>,
+    sheet: Location,
+    failed: bool,
+}
+
+impl Facts<'_> {
+    fn is_required(name: &str) -> bool {
+        FACTS.iter().any(|&(k, required)| k == name && required)
+    }
+
+    fn location(&self, name: &str) -> Location {
+        self.rows.get(name).map_or_else(|| self.sheet.clone(), |row| row.location(VALUE))
+    }
+
+    fn error(&mut self, ctx: &mut Ctx, name: &str, message: String) {
+        ctx.error(self.location(name), message);
+        self.failed = true;
+    }
+
+    fn warning(&self, ctx: &mut Ctx, name: &str, message: String) {
+        ctx.warning(self.location(name), message);
+    }
+
+    /// A fact parsed by `parse`. Absent or blank: `None`, an error when the fact is
+    /// required. Unreadable: an error naming the fact.
+    fn get<T>(
+        &mut self,
+        ctx: &mut Ctx,
+        name: &'static str,
+        parse: impl FnOnce(&Data) -> Result<Option<T>, ValueError>,
+    ) -> Option<T> {
+        let required = Self::is_required(name);
+        let Some(row) = self.rows.get(name).copied() else {
+            if required {
+                ctx.error(self.sheet.clone(), msg::missing_key(name));
+                self.failed = true;
+            }
+            return None;
+        };
+        match parse(row.raw(VALUE)) {
+            Ok(Some(value)) => Some(value),
+            Ok(None) => {
+                if required {
+                    self.error(ctx, name, msg::empty(name));
+                }
+                None
+            }
+            Err(err) => {
+                self.error(ctx, name, format!("{name}{err}"));
+                None
+            }
+        }
+    }
+
+    fn year(&mut self, ctx: &mut Ctx) -> Option<i32> {
+        let text = self.get(ctx, "年度", value::text)?;
+        let digits = key(&text);
+        let digits = digits.strip_suffix('年').unwrap_or(&digits);
+        match digits.parse::<i32>() {
+            Ok(year) if digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(year)
+            }
+            _ => {
+                self.error(ctx, "年度", msg::bad_year(&text));
+                None
+            }
+        }
+    }
+
+    fn doc_number(&mut self, ctx: &mut Ctx) -> Option<String> {
+        let text = self.get(ctx, "发文字号", value::text)?;
+        let normalized = normalize_doc_number(&text);
+        if normalized != text {
+            self.warning(ctx, "发文字号", msg::doc_number_normalized(&text, &normalized));
+        }
+        Some(normalized)
+    }
+
+    fn scoring_method(&mut self, ctx: &mut Ctx) -> Option<ScoringMethod> {
+        let text = self.get(ctx, "计分方法", value::text)?;
+        let method = [ScoringMethod::Mean, ScoringMethod::TrimmedMean]
+            .into_iter()
+            .find(|m| key(m.label()) == key(&text));
+        if method.is_none() {
+            self.error(ctx, "计分方法", msg::bad_scoring_method(&text));
+        }
+        method
+    }
+
+    fn bonus_cap(&mut self, ctx: &mut Ctx) -> Option<Points> {
+        let cap = self.get(ctx, "加分上限", value::points)?;
+        if cap.is_negative() {
+            self.error(ctx, "加分上限", msg::negative_bonus_cap(cap));
+            return None;
+        }
+        Some(cap)
+    }
+
+    fn seal(&mut self, ctx: &mut Ctx, book: &Workbook) -> Option<std::path::PathBuf> {
+        let text = self.get(ctx, "印章图片", value::text)?;
+        let folder = book.path.parent().unwrap_or(Path::new(""));
+        let path = folder.join(&text);
+        if !path.is_file() {
+            self.error(ctx, "印章图片", msg::seal_not_found(&text, &path));
+            return None;
+        }
+        Some(path)
+    }
+}
+
+/// The wording of this sheet's findings.
+mod msg {
+    use super::*;
+
+    pub fn unknown_key(typed: &str, suggestion: Option<&str>) -> String {
+        match suggestion {
+            Some(known) => format!("未知的项目“{typed}”，已忽略；是否应为“{known}”？"),
+            None => format!("未知的项目“{typed}”，已忽略"),
+        }
+    }
+
+    pub fn duplicate_key(name: &str, first: CellRef) -> String {
+        format!("项目“{name}”重复（已在 {first} 填写）")
+    }
+
+    pub fn missing_key(name: &str) -> String {
+        format!("缺少必填项目“{name}”（在“项目”列填写“{name}”，在“内容”列填写其值）")
+    }
+
+    pub fn empty(name: &str) -> String {
+        format!("{name}不能为空")
+    }
+
+    pub fn bad_year(typed: &str) -> String {
+        format!("年度应为四位数的年份（如 2021），实际为“{typed}”")
+    }
+
+    pub fn doc_number_normalized(typed: &str, normalized: &str) -> String {
+        format!("发文字号“{typed}”中的年份括号已改为六角括号：“{normalized}”")
+    }
+
+    pub fn bad_scoring_method(typed: &str) -> String {
+        format!("计分方法应为“平均”或“去掉最高最低分后平均”，实际为“{typed}”")
+    }
+
+    pub fn negative_bonus_cap(cap: Points) -> String {
+        format!("加分上限不能为负数，实际为 {cap}")
+    }
+
+    pub fn seal_not_found(typed: &str, resolved: &Path) -> String {
+        format!("找不到印章图片“{typed}”（按工作簿所在文件夹查找：{}）", resolved.display())
+    }
+
+    pub fn deadline_not_before_start(deadline: NaiveDate, start: NaiveDate) -> String {
+        format!("自查截止日期 {} 应早于考评开始日期 {}", full_date(deadline), full_date(start))
+    }
+
+    pub fn end_before_start(end: NaiveDate, start: NaiveDate) -> String {
+        format!("考评结束日期 {} 早于考评开始日期 {}", full_date(end), full_date(start))
+    }
+
+    pub fn meeting_not_before_start(meeting: NaiveDate, start: NaiveDate) -> String {
+        format!("动员会日期 {} 应早于考评开始日期 {}", full_date(meeting), full_date(start))
+    }
+
+    pub fn issued_after_meeting(date: NaiveDate, meeting: NaiveDate) -> String {
+        format!(
+            "成文日期 {} 晚于动员会日期 {}，通知应在动员会之前印发",
+            full_date(date),
+            full_date(meeting)
+        )
+    }
+
+    pub fn printed_before_issued(printed: NaiveDate, date: NaiveDate) -> String {
+        format!("印发日期 {} 早于成文日期 {}", full_date(printed), full_date(date))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doc_number_brackets_become_hexagonal() {
+        for typed in [
+            "阿职院办发[2021]45号",
+            "阿职院办发【2021】45号",
+            "阿职院办发(2021)45号",
+            "阿职院办发（2021）45号",
+            "阿职院办发［２０２１］45号",
+        ] {
+            assert_eq!(normalize_doc_number(typed), "阿职院办发〔2021〕45号", "{typed}");
+        }
+        assert_eq!(normalize_doc_number("阿职院办发〔2021〕45号"), "阿职院办发〔2021〕45号");
+        // Only a four-digit year in brackets is touched.
+        assert_eq!(normalize_doc_number("办发(21)5号"), "办发(21)5号");
+    }
+
+    #[test]
+    fn short_name_follows_the_kind_of_institution() {
+        assert_eq!(derive_short("阿克苏职业技术学院"), "学院");
+        assert_eq!(derive_short("新疆大学"), "学校");
+        assert_eq!(derive_short("某某职业学校"), "学校");
+        assert_eq!(derive_short("某某研究所"), "某某研究所");
+    }
+}
