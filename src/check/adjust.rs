@@ -113,3 +113,56 @@ mod msg {
         format!("{dept} 的加分合计 {total} 超过加分上限 {cap}，按 {cap} 计入总分")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::testing::{check_book, lines, new_findings, reference, sheet};
+    use crate::sample::Value;
+
+    #[test]
+    fn kind_amount_and_reason() {
+        let mut book = reference();
+        let items = sheet(&mut book, "加扣分");
+        items.set(0, "类型", "奖励");
+        items.set(3, "分值", -1);
+        items.set(2, "事由", Value::Empty);
+        items.set(4, "认定部门", Value::Empty);
+        assert_eq!(
+            new_findings(&book),
+            [
+                "错误 加扣分!B2：类型应为“加分”或“扣分”，实际为“奖励”",
+                "错误 加扣分!D4：事由不能为空",
+                "错误 加扣分!C5：分值应大于 0，实际为 -1（扣分请在“类型”列填写“扣分”，分值填正数）",
+                "错误 加扣分!E6：认定部门不能为空",
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_department() {
+        let mut book = reference();
+        sheet(&mut book, "加扣分").set(2, "部门", "信息学院");
+        assert_eq!(
+            new_findings(&book),
+            ["错误 加扣分!A4：部门“信息学院”不在部门表中；是否应为“信息工程学院”？"]
+        );
+    }
+
+    #[test]
+    fn bonus_above_the_cap_is_noted_only_with_a_cap() {
+        let found = lines(&check_book(&reference()));
+        assert!(found.contains(
+            &"提示 加扣分!C3：医学院 的加分合计 5.5 超过加分上限 5，按 5 计入总分".to_string()
+        ));
+        let mut book = reference();
+        sheet(&mut book, "文件信息").rows.retain(|r| r[0] != "加分上限".into());
+        assert!(lines(&check_book(&book)).iter().all(|l| !l.contains("加分上限")));
+    }
+
+    #[test]
+    fn the_sheet_is_optional() {
+        let mut book = reference();
+        book.remove_sheet("加扣分");
+        assert!(check_book(&book).plan.unwrap().adjustments.is_empty());
+    }
+}

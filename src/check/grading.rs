@@ -138,3 +138,100 @@ mod msg {
         format!("最后一个等次“{name}”的最低分为 {min}：总分低于 {min} 的部门也定为“{name}”")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::testing::{check_book, lines, new_findings, reference, sheet};
+    use crate::model::GradeRule;
+    use crate::sample::Value;
+
+    fn names(rules: &[GradeRule]) -> Vec<(String, i64, Option<u32>)> {
+        rules
+            .iter()
+            .map(|r| (r.name.clone(), r.min.hundredths(), r.quota.map(|q| q.basis_points())))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_without_the_sheet() {
+        let mut book = reference();
+        book.remove_sheet("定等规则");
+        let plan = check_book(&book).plan.unwrap();
+        assert_eq!(names(&plan.grading), names(&GradeRule::defaults()));
+    }
+
+    #[test]
+    fn quota_forms() {
+        for (typed, bp) in [
+            (Value::text("30%"), 3000),
+            (Value::text("30％"), 3000),
+            (Value::text("３０%"), 3000),
+            (Value::Number(0.3), 3000),
+            (Value::text("0.3"), 3000),
+            (Value::Number(30.0), 3000),
+            (Value::text("12.5%"), 1250),
+        ] {
+            let mut book = reference();
+            sheet(&mut book, "定等规则").set(0, "比例上限", typed.clone());
+            let plan = check_book(&book).plan.unwrap_or_else(|| panic!("{typed:?}"));
+            assert_eq!(plan.grading[0].quota.unwrap().basis_points(), bp, "{typed:?}");
+        }
+    }
+
+    #[test]
+    fn bad_quota() {
+        for typed in ["很多", "120%", "-10%"] {
+            let mut book = reference();
+            sheet(&mut book, "定等规则").set(0, "比例上限", typed);
+            assert_eq!(
+                new_findings(&book),
+                [format!(
+                    "错误 定等规则!C2：比例上限应为 0 到 100% 之间的百分比（如 30%），实际为“{typed}”"
+                )]
+            );
+        }
+    }
+
+    #[test]
+    fn grades_unique_and_descending() {
+        let mut book = reference();
+        sheet(&mut book, "定等规则").set(2, "等次", "良好");
+        assert_eq!(new_findings(&book), ["错误 定等规则!A4：等次“良好”重复（已在 A3 填写）"]);
+
+        let mut book = reference();
+        sheet(&mut book, "定等规则").set(2, "最低分", 85);
+        assert_eq!(
+            new_findings(&book),
+            ["错误 定等规则!B4：最低分 85 应低于上一等次“良好”的最低分 80（等次从高到低排列）"]
+        );
+
+        let mut book = reference();
+        sheet(&mut book, "定等规则").set(3, "最低分", -1);
+        assert_eq!(new_findings(&book), ["错误 定等规则!B5：最低分不能为负数，实际为 -1"]);
+    }
+
+    #[test]
+    fn last_minimum_above_zero_is_a_warning() {
+        let mut book = reference();
+        sheet(&mut book, "定等规则").set(3, "最低分", 50);
+        assert_eq!(
+            new_findings(&book),
+            [
+                "警告 定等规则!B5：最后一个等次“不合格”的最低分为 50：总分低于 50 的部门也定为“不合格”"
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_sheet_uses_the_defaults() {
+        let mut book = reference();
+        sheet(&mut book, "定等规则").rows.clear();
+        let checked = check_book(&book);
+        assert!(
+            lines(&checked)
+                .iter()
+                .any(|l| l.starts_with("提示 定等规则：定等规则没有内容，按默认规则定等"))
+        );
+        assert_eq!(names(&checked.plan.unwrap().grading), names(&GradeRule::defaults()));
+    }
+}

@@ -158,3 +158,74 @@ mod msg {
         format!("类别“{category}”适用的指标分值合计为 {total}，不是 100")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::testing::{check_book, new_findings, reference, sheet};
+
+    #[test]
+    fn without_the_sheet_scoring_is_off_but_nothing_fails() {
+        let mut book = reference();
+        book.remove_sheet("指标");
+        sheet(&mut book, "评分").rows.clear();
+        assert_eq!(
+            new_findings(&book),
+            ["提示 没有“指标”工作表：可以生成通知和日程，但暂不能生成评分表和考评结果"]
+        );
+        let plan = check_book(&book).plan.unwrap();
+        assert!(plan.indicators.is_empty() && plan.scores.is_empty());
+    }
+
+    #[test]
+    fn scores_without_indicators_cannot_be_checked() {
+        let mut book = reference();
+        book.remove_sheet("指标");
+        assert_eq!(
+            new_findings(&book),
+            [
+                "提示 没有“指标”工作表：可以生成通知和日程，但暂不能生成评分表和考评结果",
+                "错误 评分：有评分，但工作簿没有“指标”工作表，无法核对评分",
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicate_code_ignores_case_and_width() {
+        let mut book = reference();
+        let indicators = sheet(&mut book, "指标");
+        let mut copy = indicators.rows[0].clone();
+        copy[0] = "ａ01".into();
+        indicators.push_row(copy);
+        assert_eq!(new_findings(&book), ["错误 指标!A13：指标编号“ａ01”重复（已在 A2 填写）"]);
+    }
+
+    #[test]
+    fn target_is_a_category_or_all() {
+        let mut book = reference();
+        sheet(&mut book, "指标").set(3, "考评对象", "学院");
+        assert_eq!(
+            new_findings(&book),
+            [
+                "错误 指标!B5：考评对象应为部门类别或“全部”，实际为“学院”（现有类别：二级学院、处（室））"
+            ]
+        );
+    }
+
+    #[test]
+    fn max_must_be_positive() {
+        let mut book = reference();
+        sheet(&mut book, "指标").set(10, "分值", 0);
+        assert_eq!(new_findings(&book), ["错误 指标!E12：分值应大于 0，实际为 0"]);
+    }
+
+    #[test]
+    fn a_total_other_than_100_is_a_note() {
+        let mut book = reference();
+        sheet(&mut book, "指标").set(10, "分值", 15);
+        assert_eq!(
+            new_findings(&book),
+            ["提示 指标：类别“处（室）”适用的指标分值合计为 105，不是 100"]
+        );
+        assert!(check_book(&book).plan.is_some());
+    }
+}

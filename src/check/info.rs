@@ -394,6 +394,160 @@ mod msg {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::testing::{check_book, check_in, new_findings, reference, sheet};
+    use crate::sample::Value;
+
+    fn day(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2021, m, d).unwrap()
+    }
+
+    #[test]
+    fn unknown_key_is_a_warning_with_a_suggestion() {
+        let mut book = reference();
+        book.set_fact("单位名城", "某学院");
+        book.set_fact("联系人", "张三");
+        assert_eq!(
+            new_findings(&book),
+            [
+                "警告 文件信息!A21：未知的项目“单位名城”，已忽略；是否应为“单位名称”？",
+                "警告 文件信息!A22：未知的项目“联系人”，已忽略",
+            ]
+        );
+    }
+
+    #[test]
+    fn keys_match_despite_spaces_and_width() {
+        let mut book = reference();
+        sheet(&mut book, INFO).set(0, KEY, " 单位 名称 ");
+        assert!(check_book(&book).plan.is_some());
+    }
+
+    #[test]
+    fn duplicate_key_names_both_cells() {
+        let mut book = reference();
+        sheet(&mut book, INFO).push_row(vec!["年度".into(), 2022.into()]);
+        assert_eq!(new_findings(&book), ["错误 文件信息!A21：项目“年度”重复（已在 A3 填写）"]);
+    }
+
+    #[test]
+    fn missing_and_empty_required_facts() {
+        let mut book = reference();
+        book.set_fact("发文字号", "阿职院办发〔2021〕45号");
+        sheet(&mut book, INFO).rows.remove(0);
+        book.set_fact("动员会地点", Value::Empty);
+        assert_eq!(
+            new_findings(&book),
+            [
+                "错误 文件信息：缺少必填项目“单位名称”（在“项目”列填写“单位名称”，在“内容”列填写其值）",
+                "错误 文件信息!B13：动员会地点不能为空",
+            ]
+        );
+    }
+
+    #[test]
+    fn defaults_and_derived_facts() {
+        let mut book = reference();
+        let facts = sheet(&mut book, INFO);
+        facts.rows.retain(|r| {
+            !matches!(r[0].as_text(), Some("发文机关标志" | "计分方法" | "加分上限" | "发文字号"))
+        });
+        let plan = check_book(&book).plan.unwrap();
+        assert_eq!(plan.info.mark, "阿克苏职业技术学院文件");
+        assert_eq!(plan.info.title, "阿克苏职业技术学院2021年度绩效考评工作实施方案");
+        assert_eq!(plan.info.org_short, "学院");
+        assert_eq!(plan.info.scoring_method, ScoringMethod::Mean);
+        assert_eq!(plan.info.bonus_cap, None);
+        assert_eq!(plan.info.doc_number, None);
+
+        book.set_fact("单位简称", "我院");
+        book.set_fact("年度", "2021年");
+        let plan = check_book(&book).plan.unwrap();
+        assert_eq!(plan.info.org_short, "我院");
+        assert_eq!(plan.info.year, 2021);
+    }
+
+    #[test]
+    fn every_bracket_form_of_the_doc_number_is_normalised_with_a_warning() {
+        for typed in ["办发【2021】45号", "办发(2021)45号", "办发（2021）45号"] {
+            let mut book = reference();
+            book.set_fact("发文字号", typed);
+            let checked = check_book(&book);
+            let expected = format!(
+                "警告 文件信息!B5：发文字号“{typed}”中的年份括号已改为六角括号：“办发〔2021〕45号”"
+            );
+            assert!(crate::check::testing::lines(&checked).contains(&expected), "{typed}");
+            assert_eq!(checked.plan.unwrap().info.doc_number.unwrap(), "办发〔2021〕45号");
+        }
+        let mut book = reference();
+        book.set_fact("发文字号", "阿职院办发〔2021〕45号");
+        let checked = check_book(&book);
+        assert!(checked.findings.iter().all(|f| !f.message.contains("发文字号")));
+    }
+
+    #[test]
+    fn bad_year_method_and_cap() {
+        let mut book = reference();
+        book.set_fact("年度", "21");
+        book.set_fact("计分方法", "中位数");
+        book.set_fact("加分上限", -1);
+        assert_eq!(
+            new_findings(&book),
+            [
+                "错误 文件信息!B3：年度应为四位数的年份（如 2021），实际为“21”",
+                "错误 文件信息!B19：计分方法应为“平均”或“去掉最高最低分后平均”，实际为“中位数”",
+                "错误 文件信息!B20：加分上限不能为负数，实际为 -1",
+            ]
+        );
+    }
+
+    #[test]
+    fn dates_out_of_order() {
+        let mut book = reference();
+        book.set_fact("自查截止日期", day(11, 29));
+        book.set_fact("考评结束日期", day(11, 28));
+        book.set_fact("动员会时间", day(11, 29).and_hms_opt(10, 30, 0).unwrap());
+        assert_eq!(
+            new_findings(&book),
+            [
+                "错误 文件信息!B12：自查截止日期 2021年11月29日 应早于考评开始日期 2021年11月29日",
+                "错误 文件信息!B11：考评结束日期 2021年11月28日 早于考评开始日期 2021年11月29日",
+                "错误 文件信息!B13：动员会日期 2021年11月29日 应早于考评开始日期 2021年11月29日",
+            ]
+        );
+    }
+
+    #[test]
+    fn notice_issued_after_the_meeting_or_printed_before_issued_is_a_warning() {
+        let mut book = reference();
+        book.set_fact("成文日期", day(11, 27));
+        book.set_fact("印发日期", day(11, 20));
+        assert_eq!(
+            new_findings(&book),
+            [
+                "警告 文件信息!B9：成文日期 2021年11月27日 晚于动员会日期 2021年11月26日，通知应在动员会之前印发",
+                "警告 文件信息!B21：印发日期 2021年11月20日 早于成文日期 2021年11月27日",
+            ]
+        );
+    }
+
+    #[test]
+    fn seal_image_is_resolved_next_to_the_workbook() {
+        let mut book = reference();
+        book.set_fact("印章图片", "印章/公章.png");
+        let checked = check_in(&[("考评.xlsx", &book)], |dir| {
+            std::fs::create_dir(dir.join("印章")).unwrap();
+            std::fs::write(dir.join("印章/公章.png"), b"png").unwrap();
+        });
+        let seal = checked.plan.unwrap().info.seal.unwrap();
+        assert!(seal.ends_with("印章/公章.png") && seal.is_absolute());
+
+        let checked = check_book(&book);
+        let error = checked.findings.iter().find(|f| f.is_error()).unwrap();
+        assert_eq!(error.location.sheet_and_cell(), "文件信息!B21");
+        assert!(
+            error.message.starts_with("找不到印章图片“印章/公章.png”（按工作簿所在文件夹查找：")
+        );
+    }
 
     #[test]
     fn doc_number_brackets_become_hexagonal() {

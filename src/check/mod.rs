@@ -237,12 +237,16 @@ pub(crate) fn closest<'a>(
 ) -> Option<&'a str> {
     let typed: Vec<char> = key(typed).chars().collect();
     let limit = if typed.len() <= 3 { 1 } else { 2 };
-    let mut best: Option<(usize, &str)> = None;
+    // Ties go to the candidate sharing the longer beginning (`信息学院` → `信息工程学院`,
+    // not `医学院`), then to the first one.
+    let mut best: Option<((usize, usize), &str)> = None;
     for candidate in candidates {
         let c: Vec<char> = key(candidate).chars().collect();
         let d = edit_distance(&typed, &c);
-        if d <= limit && d < typed.len().max(1) && best.is_none_or(|(b, _)| d < b) {
-            best = Some((d, candidate));
+        let shared = typed.iter().zip(&c).take_while(|(a, b)| a == b).count();
+        let rank = (d, usize::MAX - shared);
+        if d <= limit && d < typed.len().max(1) && best.is_none_or(|(b, _)| rank < b) {
+            best = Some((rank, candidate));
         }
     }
     best.map(|(_, c)| c)
@@ -322,6 +326,55 @@ mod msg {
 
     pub fn missing_sheet(book: &Workbook, name: &str) -> String {
         format!("缺少工作表“{name}”（找到的工作表：{}）", list(book.sheet_names()))
+    }
+}
+
+/// Helpers for the unit tests of the sheet modules: sample books written to a temp folder,
+/// read back and checked, findings as `错误 部门!A30：…` lines.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::Path;
+
+    use super::{Checked, check};
+    use crate::sample::{self, Book, SheetData};
+    use crate::workbook;
+
+    pub fn reference() -> Book {
+        sample::reference_2021()
+    }
+
+    /// Checks `books` written into a fresh folder, after `prepare` has put anything else
+    /// there (a seal image…).
+    pub fn check_in(books: &[(&str, &Book)], prepare: impl FnOnce(&Path)) -> Checked {
+        let dir = tempfile::tempdir().unwrap();
+        prepare(dir.path());
+        let read: Vec<_> = books
+            .iter()
+            .map(|(name, book)| {
+                let path = dir.path().join(name);
+                std::fs::write(&path, book.to_xlsx_bytes().unwrap()).unwrap();
+                workbook::open(&path).unwrap()
+            })
+            .collect();
+        check(&read)
+    }
+
+    pub fn check_book(book: &Book) -> Checked {
+        check_in(&[("考评.xlsx", book)], |_| {})
+    }
+
+    pub fn lines(checked: &Checked) -> Vec<String> {
+        checked.findings.iter().map(|f| format!("{} {f}", f.severity)).collect()
+    }
+
+    /// The findings of `book` that the unchanged reference sample does not have.
+    pub fn new_findings(book: &Book) -> Vec<String> {
+        let baseline = lines(&check_book(&reference()));
+        lines(&check_book(book)).into_iter().filter(|l| !baseline.contains(l)).collect()
+    }
+
+    pub fn sheet<'a>(book: &'a mut Book, name: &str) -> &'a mut SheetData {
+        book.sheet_mut(name).unwrap()
     }
 }
 

@@ -305,6 +305,8 @@ pub(super) fn groups(ctx: &mut Ctx, book: &Workbook, departments: &Departments) 
                 Some(_) => {}
             }
         }
+        // The group's 考评对象 (the first one read), which a row may contradict.
+        let target = draft.target.map(|(t, _)| t).filter(|_| target.is_some());
         let (Some(target), Some(role), Some(name), Some(post), Some(home), Some(phone)) =
             (target, role, name, post, home, phone)
         else {
@@ -444,5 +446,152 @@ mod msg {
 
     pub fn no_scoring_members(group: &str) -> String {
         format!("考评组“{group}”没有评分成员（组长、副组长或成员）")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::testing::{check_book, lines, new_findings, reference, sheet};
+
+    #[test]
+    fn duplicate_department_ignores_spaces() {
+        let mut book = reference();
+        sheet(&mut book, "部门").push_row(vec!["医学 院".into(), "二级学院".into()]);
+        assert_eq!(new_findings(&book), ["错误 部门!A30：部门“医学 院”重复（已在 A2 填写）"]);
+    }
+
+    #[test]
+    fn categories_in_order_of_first_appearance_and_spelled_as_first_seen() {
+        let mut book = reference();
+        let departments = sheet(&mut book, "部门");
+        departments.rows.rotate_left(10);
+        departments.set(1, "类别", "处(室)");
+        let plan = check_book(&book).plan.unwrap();
+        let names: Vec<&str> = plan.categories.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["处（室）", "二级学院"]);
+        assert_eq!(plan.departments[0].name, "党政办公室");
+    }
+
+    #[test]
+    fn leader_roles() {
+        let mut book = reference();
+        let leaders = sheet(&mut book, "领导小组");
+        leaders.set(0, "小组职务", "组　长");
+        leaders.set(1, "小组职务", "组员");
+        assert_eq!(
+            new_findings(&book),
+            ["错误 领导小组!A3：小组职务应为“组长”“副组长”或“成员”，实际为“组员”"]
+        );
+    }
+
+    #[test]
+    fn leader_listed_twice_is_a_warning() {
+        let mut book = reference();
+        sheet(&mut book, "领导小组").push_row(vec!["成员".into(), "王 东".into(), "副院长".into()]);
+        assert_eq!(
+            new_findings(&book),
+            ["警告 领导小组!B13：王 东 在领导小组中出现两次（已在 B4 填写）"]
+        );
+        assert!(check_book(&book).plan.is_some());
+    }
+
+    #[test]
+    fn member_roles() {
+        let mut book = reference();
+        sheet(&mut book, "考评组").set(3, "小组职务", "组员");
+        assert_eq!(
+            new_findings(&book),
+            ["错误 考评组!C5：小组职务应为“组长”“副组长”“成员”或“具体工作负责人”，实际为“组员”"]
+        );
+    }
+
+    #[test]
+    fn target_must_be_a_category() {
+        let mut book = reference();
+        sheet(&mut book, "考评组").set(0, "考评对象", "学院");
+        assert_eq!(
+            new_findings(&book),
+            ["错误 考评组!B2：考评对象“学院”不是部门表中的类别（现有类别：二级学院、处（室））"]
+        );
+    }
+
+    #[test]
+    fn a_group_keeps_one_target() {
+        let mut book = reference();
+        sheet(&mut book, "考评组").set(3, "考评对象", "处（室）");
+        assert_eq!(
+            new_findings(&book),
+            [
+                "错误 考评组!B5：考评组“二级学院考评组”的考评对象前后不一致：B2 为“二级学院”，一个考评组只能考评一个类别"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_category_without_group() {
+        let mut book = reference();
+        sheet(&mut book, "考评组").rows.truncate(9);
+        assert_eq!(
+            new_findings(&book),
+            ["错误 考评组：类别“处（室）”没有考评组考评（在“考评对象”列填写该类别）"]
+        );
+    }
+
+    #[test]
+    fn a_category_with_two_groups() {
+        let mut book = reference();
+        let groups = sheet(&mut book, "考评组");
+        for r in 9..groups.rows.len() {
+            groups.set(r, "考评对象", "二级学院");
+        }
+        let found = new_findings(&book);
+        assert!(found.contains(&"错误 考评组!B11：类别“二级学院”已由考评组“二级学院考评组”考评（见 B2），每个类别只能由一个考评组考评".to_string()), "{found:#?}");
+        assert_eq!(found.iter().filter(|l| l.starts_with("错误")).count(), 1, "{found:#?}");
+    }
+
+    #[test]
+    fn member_twice_in_a_group() {
+        let mut book = reference();
+        sheet(&mut book, "考评组").set(4, "姓名", "张真");
+        assert_eq!(
+            new_findings(&book),
+            ["错误 考评组!D6：张真 在考评组“二级学院考评组”中出现两次（已在 D5 填写）"]
+        );
+    }
+
+    #[test]
+    fn recusal_and_cross_evaluation_only_for_scoring_members() {
+        let found = lines(&check_book(&reference()));
+        assert!(
+            found.contains(
+                &"提示 考评组!F12：赵俊芬 所在部门为 教育教学质量监控中心，对该部门回避评分"
+                    .to_string()
+            )
+        );
+        // 肖育婷 sits in the same department but coordinates and does not score.
+        assert!(found.iter().all(|l| !l.contains("肖育婷")), "{found:#?}");
+
+        let mut book = reference();
+        sheet(&mut book, "考评组").set(11, "所在部门", "教务处");
+        let scores = sheet(&mut book, "评分");
+        scores.rows.retain(|r| !(r[0] == "教务处".into() && r[2] == "刘洁".into()));
+        assert_eq!(
+            new_findings(&book),
+            [
+                "提示 考评组!F13：刘洁 所在部门为 教务处，对该部门回避评分",
+                "警告 考评组!F13：刘洁 所在部门 教务处 属于本组考评对象“处（室）”，不符合交叉考评原则",
+            ]
+        );
+    }
+
+    #[test]
+    fn home_department_outside_the_plan_is_kept_as_text() {
+        let mut book = reference();
+        sheet(&mut book, "考评组").set(11, "所在部门", "地区教育局");
+        let plan = check_book(&book).plan.unwrap();
+        let member = &plan.groups[1].members[2];
+        assert_eq!((member.home.as_deref(), member.home_dept), (Some("地区教育局"), None));
+        let medicine = &plan.groups[1].members[2];
+        assert_eq!(medicine.name, "刘洁");
     }
 }

@@ -157,3 +157,86 @@ mod msg {
         format!("{name} 没有排入日程（在“日程”工作表为它安排时间）")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveTime;
+
+    use crate::check::testing::{check_book, new_findings, reference, sheet};
+    use crate::sample::Value;
+
+    #[test]
+    fn slot_category_must_be_a_category() {
+        let mut book = reference();
+        sheet(&mut book, "日程").set(0, "类别", "学院");
+        assert_eq!(
+            new_findings(&book),
+            ["错误 日程!A2：类别“学院”不是部门表中的类别（现有类别：二级学院、处（室））"]
+        );
+    }
+
+    #[test]
+    fn unknown_department_suggests_the_closest_and_the_real_one_is_unscheduled() {
+        let mut book = reference();
+        sheet(&mut book, "日程").set(1, "部门", "生物工程学院、信息工程学员");
+        assert_eq!(
+            new_findings(&book),
+            [
+                "错误 日程!B3：部门“信息工程学员”不在部门表中；是否应为“信息工程学院”？",
+                "错误 部门!A6：信息工程学院 没有排入日程（在“日程”工作表为它安排时间）",
+            ]
+        );
+    }
+
+    #[test]
+    fn department_in_a_slot_of_another_category() {
+        let mut book = reference();
+        let schedule = sheet(&mut book, "日程");
+        schedule.set(0, "部门", "医学院、公共基础学院、本科教学部、信息中心");
+        schedule.set(4, "部门", "党政办公室、宣传部、总务处、保卫处");
+        assert_eq!(
+            new_findings(&book),
+            ["错误 日程!B2：信息中心 属于“处（室）”，不能排在“二级学院”的日程中"]
+        );
+    }
+
+    #[test]
+    fn department_twice_names_both_cells() {
+        let mut book = reference();
+        sheet(&mut book, "日程").set(1, "部门", "生物工程学院、信息工程学院、医学院");
+        assert_eq!(
+            new_findings(&book),
+            ["错误 日程!B3：医学院 已排在 B2 的日程中，每个部门只能排一次"]
+        );
+        let mut book = reference();
+        sheet(&mut book, "日程").set(1, "部门", "生物工程学院，信息工程学院; 生物工程学院");
+        assert_eq!(new_findings(&book), ["错误 日程!B3：生物工程学院 在同一格中出现两次"]);
+    }
+
+    #[test]
+    fn time_is_required_and_read_from_text() {
+        let mut book = reference();
+        sheet(&mut book, "日程").set(0, "时间", Value::Empty);
+        assert_eq!(new_findings(&book), ["错误 日程!D2：时间不能为空"]);
+
+        let mut book = reference();
+        sheet(&mut book, "日程").set(0, "时间", "下午4：00").set(1, "时间", "上午10:30");
+        let plan = check_book(&book).plan.unwrap();
+        assert_eq!(plan.schedule[0].time, NaiveTime::from_hms_opt(16, 0, 0).unwrap());
+        assert_eq!(plan.schedule[1].time, NaiveTime::from_hms_opt(10, 30, 0).unwrap());
+    }
+
+    #[test]
+    fn empty_department_cell() {
+        let mut book = reference();
+        sheet(&mut book, "日程").set(3, "部门", Value::Empty);
+        assert_eq!(
+            new_findings(&book),
+            [
+                "错误 日程!B5：部门不能为空",
+                "错误 部门!A10：人文艺术学院 没有排入日程（在“日程”工作表为它安排时间）",
+                "错误 部门!A11：马克思主义学院 没有排入日程（在“日程”工作表为它安排时间）",
+            ]
+        );
+    }
+}

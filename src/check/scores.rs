@@ -375,3 +375,97 @@ mod msg {
         format!("{dept} 缺少 {who} 的 {} 项评分（{shown}）", codes.len())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::msg;
+    use crate::check::testing::{check_book, new_findings, reference};
+    use crate::sample::{Book, Value};
+
+    /// Appends a score row; returns its sheet row number.
+    fn push(book: &mut Book, dept: &str, code: &str, who: &str, score: Value) -> usize {
+        let sheet = book.sheet_mut("评分").unwrap();
+        let n = sheet.rows.len();
+        sheet.push_row(vec![dept.into(), code.into(), who.into(), score]);
+        n + 2
+    }
+
+    #[test]
+    fn unknown_or_inapplicable_indicator() {
+        let mut book = reference();
+        let r = push(&mut book, "医学院", "X09", "王新萍", 10.into());
+        assert_eq!(new_findings(&book), [format!("错误 评分!B{r}：指标编号“X09”不在指标表中")]);
+
+        let mut book = reference();
+        let r = push(&mut book, "医学院", "C01", "王新萍", 10.into());
+        assert_eq!(
+            new_findings(&book),
+            [format!("错误 评分!B{r}：指标 C01 只适用于“处（室）”，不适用于 医学院（二级学院）")]
+        );
+    }
+
+    #[test]
+    fn coordinator_does_not_score() {
+        let mut book = reference();
+        let r = push(&mut book, "医学院", "A01", "郭艳丽", 10.into());
+        assert_eq!(
+            new_findings(&book),
+            [format!(
+                "错误 评分!C{r}：郭艳丽 是考评组“二级学院考评组”的具体工作负责人，不参与评分"
+            )]
+        );
+    }
+
+    #[test]
+    fn misspelt_evaluator_gets_a_suggestion() {
+        let mut book = reference();
+        book.sheet_mut("评分").unwrap().set(0, "考评人", "王新平");
+        assert_eq!(
+            new_findings(&book),
+            [
+                "错误 评分!C2：王新平 不是考评组“二级学院考评组”的成员，不能为 医学院 评分（医学院 由该组考评）；是否应为“王新萍”？",
+                "警告 评分：医学院 缺少 王新萍 的 1 项评分（A01）",
+            ]
+        );
+    }
+
+    #[test]
+    fn names_and_codes_match_leniently() {
+        let mut book = reference();
+        let scores = book.sheet_mut("评分").unwrap();
+        scores.set(0, "考评人", "王 新萍").set(0, "部门", " 医学院 ").set(0, "指标编号", "a01");
+        assert!(new_findings(&book).is_empty());
+        assert_eq!(check_book(&book).plan.unwrap().scores.len(), 1435);
+    }
+
+    #[test]
+    fn empty_score_is_missing_not_wrong() {
+        let mut book = reference();
+        book.sheet_mut("评分").unwrap().set(0, "得分", Value::Empty);
+        // A greyed-out recusal row of a returned form, and a remark on its own.
+        push(&mut book, "教育教学质量监控中心", "C01", "赵俊芬", Value::Empty);
+        let sheet = book.sheet_mut("评分").unwrap();
+        let n = sheet.rows.len();
+        sheet.set(n, "备注", "以上为第一组评分");
+        assert_eq!(new_findings(&book), ["警告 评分：医学院 缺少 王新萍 的 1 项评分（A01）"]);
+        let plan = check_book(&book).plan.unwrap();
+        assert_eq!(plan.scores.len(), 1434);
+    }
+
+    #[test]
+    fn more_than_two_decimals() {
+        let mut book = reference();
+        book.sheet_mut("评分").unwrap().set(0, "得分", "18.333");
+        assert_eq!(new_findings(&book), ["错误 评分!D2：得分最多保留两位小数，实际为 18.333"]);
+    }
+
+    #[test]
+    fn long_lists_of_missing_codes_are_cut() {
+        let codes: Vec<String> = (1..=12).map(|i| format!("K{i:02}")).collect();
+        let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+        assert_eq!(
+            msg::missing("医学院", "王新萍", &codes),
+            "医学院 缺少 王新萍 的 12 项评分（K01、K02、K03、K04、K05、K06、K07、K08、K09、K10 等）"
+        );
+    }
+}
