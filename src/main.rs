@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         cli::args::Command::Build(a) => cli::build::run(&a),
         cli::args::Command::Check(a) => cli::check::run(&a),
         cli::args::Command::Fonts(a) => cli::fonts::run(&a),
+        cli::args::Command::Watch(a) => cli::watch::run(&a),
     };
     ExitCode::from(status as u8)
 }

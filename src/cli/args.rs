@@ -44,6 +44,12 @@ pub enum Command {
         after_help = "示例：\n  kaoping check\n  kaoping check input/2021年度绩效考评.xlsx 评分表/\n\n退出状态：0 没有错误；1 有错误；2 有文件无法读取。"
     )]
     Check(CheckArgs),
+    /// 监视工作簿和模板，保存后自动重新生成（按 Ctrl+C 退出）
+    #[command(
+        help_template = TEMPLATE,
+        after_help = "示例：\n  kaoping watch\n  kaoping watch input/2022年度绩效考评.xlsx 评分表/ -o output\n\nExcel、WPS 保存时产生的临时文件和 ~$ 锁定文件会被忽略；出错后继续监视。"
+    )]
+    Watch(BuildArgs),
     /// 列出各字体角色（小标宋、仿宋、黑体、楷体、宋体）实际使用的字体
     #[command(
         help_template = TEMPLATE,

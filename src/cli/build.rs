@@ -52,6 +52,18 @@ impl Sink for Split<'_> {
 }
 
 pub fn run(args: &BuildArgs) -> Status {
+    let engine = match Engine::new(&engine_options(&args.engine)) {
+        Ok(engine) => engine,
+        Err(error) => {
+            print_error(error);
+            return Status::Failed;
+        }
+    };
+    run_with(args, &engine)
+}
+
+/// One build with an engine that may outlive it (`watch` keeps its fonts loaded).
+pub fn run_with(args: &BuildArgs, engine: &Engine) -> Status {
     let started = Instant::now();
     let paths = args.input.paths();
     let quiet = args.verbosity.quiet;
@@ -74,13 +86,6 @@ pub fn run(args: &BuildArgs) -> Status {
             return Status::Unreadable;
         }
     };
-    let engine = match Engine::new(&engine_options(&args.engine)) {
-        Ok(engine) => engine,
-        Err(error) => {
-            print_error(error);
-            return Status::Failed;
-        }
-    };
     let docs = match Staging::new(&args.output) {
         Ok(s) => s,
         Err(error) => {
@@ -88,7 +93,7 @@ pub fn run(args: &BuildArgs) -> Status {
             return Status::Failed;
         }
     };
-    let typst = match args.emit_typst.as_deref().map(staging_with_lib(&engine)).transpose() {
+    let typst = match args.emit_typst.as_deref().map(staging_with_lib(engine)).transpose() {
         Ok(t) => t,
         Err(error) => {
             print_error(error);

@@ -6,6 +6,7 @@ pub mod build;
 pub mod check;
 pub mod fonts;
 pub mod report;
+pub mod watch;
 
 /// Exit statuses, as documented in `kaoping --help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

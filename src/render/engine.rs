@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use typst::diag::{FileError, FileResult, PackageError, Severity, SourceDiagnostic, Warned};
@@ -64,7 +65,7 @@ struct LibFile {
 
 /// Fonts, library and templates, loaded once and shared by every document (and thread).
 pub struct Engine {
-    fonts: Fonts,
+    fonts: Arc<Fonts>,
     library: LazyHash<Library>,
     templates: Templates,
     lib: HashMap<FileId, LibFile>,
@@ -102,8 +103,24 @@ fn project_file(path: &str) -> FileId {
 
 impl Engine {
     pub fn new(options: &EngineOptions) -> Result<Self, RenderError> {
-        let fonts = Fonts::load(&options.fonts)?;
-        let templates = Templates::load(options.templates.as_deref())?;
+        let fonts = Arc::new(Fonts::load(&options.fonts)?);
+        Self::with_fonts(fonts, options.templates.as_deref())
+    }
+
+    /// An engine with freshly read templates and the fonts of this one: `watch` reloads
+    /// edited templates without parsing the fonts again.
+    pub fn reload_templates(
+        &self,
+        templates: Option<&std::path::Path>,
+    ) -> Result<Self, RenderError> {
+        Self::with_fonts(Arc::clone(&self.fonts), templates)
+    }
+
+    fn with_fonts(
+        fonts: Arc<Fonts>,
+        templates: Option<&std::path::Path>,
+    ) -> Result<Self, RenderError> {
+        let templates = Templates::load(templates)?;
         let mut lib = HashMap::new();
         let generated = [("fonts.typ".to_string(), fonts.typst_definitions().into_bytes())];
         let files = templates.lib_files().iter().map(|(n, b)| (n.clone(), b.clone()));
@@ -135,11 +152,14 @@ impl Engine {
 
     /// The files a document can import, by their path below the project root
     /// (`lib/gongwen.typ`), for `--emit-typst`.
-    pub fn lib_files(&self) -> impl Iterator<Item = (String, &[u8])> + '_ {
-        self.lib.values().map(|f| {
-            let path = f.id.vpath().get_without_slash().to_string();
-            (path, f.bytes.as_slice())
-        })
+    pub fn lib_files(&self) -> Vec<(String, &[u8])> {
+        let mut files: Vec<_> = self
+            .lib
+            .values()
+            .map(|f| (f.id.vpath().get_without_slash().to_string(), f.bytes.as_slice()))
+            .collect();
+        files.sort();
+        files
     }
 
     /// Typesets one document from its typst source and exports it as PDF.
