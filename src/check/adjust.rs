@@ -7,14 +7,14 @@ use super::org::Departments;
 use super::sheets::ADJUSTMENTS;
 use super::{Ctx, Found, key};
 use crate::finding::Location;
-use crate::model::{Adjustment, AdjustmentKind, DeptId, DocumentInfo, Points};
+use crate::model::{Adjustment, AdjustmentKind, DeptId, Points};
 use crate::workbook::{Workbook, optional, required};
 
 pub(super) fn check(
     ctx: &mut Ctx,
     book: &Workbook,
     departments: &Departments,
-    info: Option<&DocumentInfo>,
+    bonus_cap: Option<Points>,
 ) -> Option<Vec<Adjustment>> {
     let Some(sheet) = book.sheet(ADJUSTMENTS) else {
         return Some(Vec::new());
@@ -87,7 +87,7 @@ pub(super) fn check(
         });
     }
     // Reported once per department, at its last 加分 row, in 部门 order.
-    if let Some(cap) = info.and_then(|i| i.bonus_cap) {
+    if let Some(cap) = bonus_cap {
         for (dept, (total, last)) in bonus {
             if total > cap {
                 ctx.info(last, msg::above_cap(&departments.get(dept).name, total, cap));

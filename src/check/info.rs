@@ -48,9 +48,23 @@ const FACTS: [(&str, bool); 25] = [
     ("印章图片", false),
 ];
 
-pub(super) fn check(ctx: &mut Ctx, book: &Workbook) -> Option<DocumentInfo> {
-    let sheet = ctx.required_sheet(book, INFO)?;
-    let table = ctx.table(book, sheet, &[required(KEY), required(VALUE)])?;
+/// What the sheet gave: the document facts when all are valid, and the facts other sheets
+/// are checked against even when some unrelated fact failed.
+#[derive(Debug, Default)]
+pub(super) struct Info {
+    pub doc: Option<DocumentInfo>,
+    /// 考评开始日期..=考评结束日期, when both are readable and in order.
+    pub window: Option<(NaiveDate, NaiveDate)>,
+    pub bonus_cap: Option<Points>,
+}
+
+pub(super) fn check(ctx: &mut Ctx, book: &Workbook) -> Info {
+    let Some(sheet) = ctx.required_sheet(book, INFO) else {
+        return Info::default();
+    };
+    let Some(table) = ctx.table(book, sheet, &[required(KEY), required(VALUE)]) else {
+        return Info::default();
+    };
     let mut facts = Facts {
         rows: BTreeMap::new(),
         sheet: Location::sheet(&book.path, &sheet.name),
@@ -77,7 +91,7 @@ pub(super) fn check(ctx: &mut Ctx, book: &Workbook) -> Option<DocumentInfo> {
     read(ctx, book, &mut facts)
 }
 
-fn read(ctx: &mut Ctx, book: &Workbook, facts: &mut Facts<'_>) -> Option<DocumentInfo> {
+fn read(ctx: &mut Ctx, book: &Workbook, facts: &mut Facts<'_>) -> Info {
     let org = facts.get(ctx, "单位名称", value::text);
     let org_short = facts.get(ctx, "单位简称", value::text);
     let year = facts.year(ctx);
@@ -131,38 +145,65 @@ fn read(ctx: &mut Ctx, book: &Workbook, facts: &mut Facts<'_>) -> Option<Documen
         facts.warning(ctx, "印发日期", msg::printed_before_issued(printed, date));
     }
 
-    if facts.failed {
-        return None;
-    }
-    let org = org?;
-    let year = year?;
-    Some(DocumentInfo {
-        org_short: org_short.unwrap_or_else(|| derive_short(&org)),
-        year,
-        mark: mark.unwrap_or_else(|| format!("{org}文件")),
-        doc_number,
-        title: title.unwrap_or_else(|| format!("{org}{year}年度绩效考评工作实施方案")),
-        recipients,
-        basis,
-        signer: signer?,
-        date: date?,
-        eval_start: eval_start?,
-        eval_end: eval_end?,
-        self_check_deadline: self_check_deadline?,
-        meeting: meeting?,
-        meeting_place: meeting_place?,
-        meeting_attendees,
-        office: office?,
-        office_director,
-        office_deputy,
-        cc,
-        printer,
-        print_date,
-        scoring_method: scoring_method.unwrap_or(ScoringMethod::Mean),
-        bonus_cap,
-        seal,
-        org,
-    })
+    let window = eval_start.zip(eval_end).filter(|(start, end)| start <= end);
+    let doc = 'doc: {
+        let (
+            false,
+            Some(org),
+            Some(year),
+            Some(signer),
+            Some(date),
+            Some(eval_start),
+            Some(eval_end),
+            Some(self_check_deadline),
+            Some(meeting),
+            Some(meeting_place),
+            Some(office),
+        ) = (
+            facts.failed,
+            org,
+            year,
+            signer,
+            date,
+            eval_start,
+            eval_end,
+            self_check_deadline,
+            meeting,
+            meeting_place,
+            office,
+        )
+        else {
+            break 'doc None;
+        };
+        Some(DocumentInfo {
+            org_short: org_short.unwrap_or_else(|| derive_short(&org)),
+            year,
+            mark: mark.unwrap_or_else(|| format!("{org}文件")),
+            doc_number,
+            title: title.unwrap_or_else(|| format!("{org}{year}年度绩效考评工作实施方案")),
+            recipients,
+            basis,
+            signer,
+            date,
+            eval_start,
+            eval_end,
+            self_check_deadline,
+            meeting,
+            meeting_place,
+            meeting_attendees,
+            office,
+            office_director,
+            office_deputy,
+            cc,
+            printer,
+            print_date,
+            scoring_method: scoring_method.unwrap_or(ScoringMethod::Mean),
+            bonus_cap,
+            seal,
+            org,
+        })
+    };
+    Info { doc, window, bonus_cap }
 }
 
 /// How the prose names the institution itself: `学院` for a 学院, `学校` for a 大学 or

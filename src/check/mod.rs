@@ -77,10 +77,10 @@ fn check_main(ctx: &mut Ctx, main: &Workbook, extra: &[&Workbook]) -> Option<Pla
     let departments = org::departments(ctx, main);
     let leadership = org::leadership(ctx, main);
     let groups = org::groups(ctx, main, &departments);
-    let schedule = schedule::check(ctx, main, &departments, info.as_ref());
+    let schedule = schedule::check(ctx, main, &departments, info.window);
     let indicators = indicators::check(ctx, main, &departments);
     let scores = scores::check(ctx, main, extra, &departments, &groups, &indicators);
-    let adjustments = adjust::check(ctx, main, &departments, info.as_ref());
+    let adjustments = adjust::check(ctx, main, &departments, info.bonus_cap);
     let grading = grading::check(ctx, main);
 
     if ctx.findings.has_errors() {
@@ -88,7 +88,7 @@ fn check_main(ctx: &mut Ctx, main: &Workbook, extra: &[&Workbook]) -> Option<Pla
     }
     // Every stage returns `None` only after reporting an error, so these all hold here.
     let (Some(info), Some(leadership), Some(schedule), Some(adjustments), Some(grading)) =
-        (info, leadership, schedule, adjustments, grading)
+        (info.doc, leadership, schedule, adjustments, grading)
     else {
         ctx.push(Finding::error(
             Location::file(&main.path),

@@ -9,14 +9,14 @@ use super::org::Departments;
 use super::sheets::SCHEDULE;
 use super::{Ctx, Found};
 use crate::finding::CellRef;
-use crate::model::{DeptId, DocumentInfo, Slot, full_date};
+use crate::model::{DeptId, Slot, full_date};
 use crate::workbook::{Workbook, optional, required};
 
 pub(super) fn check(
     ctx: &mut Ctx,
     book: &Workbook,
     departments: &Departments,
-    info: Option<&DocumentInfo>,
+    window: Option<(NaiveDate, NaiveDate)>,
 ) -> Option<Vec<Slot>> {
     let sheet = ctx.required_sheet(book, SCHEDULE)?;
     let columns =
@@ -48,10 +48,10 @@ pub(super) fn check(
         let place = ctx.ok(row.text("地点"));
         let mut row_ok = category.is_some() && date.is_some() && time.is_some() && place.is_some();
 
-        if let (Some(date), Some(info)) = (date, info)
-            && (date < info.eval_start || date > info.eval_end)
+        if let (Some(date), Some((start, end))) = (date, window)
+            && (date < start || date > end)
         {
-            let message = msg::outside_window(date, info.eval_start, info.eval_end);
+            let message = msg::outside_window(date, start, end);
             ctx.error(row.location("日期"), message);
             row_ok = false;
         }
@@ -224,6 +224,21 @@ mod tests {
         let plan = check_book(&book).plan.unwrap();
         assert_eq!(plan.schedule[0].time, NaiveTime::from_hms_opt(16, 0, 0).unwrap());
         assert_eq!(plan.schedule[1].time, NaiveTime::from_hms_opt(10, 30, 0).unwrap());
+    }
+
+    #[test]
+    fn window_is_checked_even_when_another_fact_failed() {
+        let mut book = reference();
+        book.set_fact("计分方法", "中位数");
+        let day = chrono::NaiveDate::from_ymd_opt(2021, 11, 28).unwrap();
+        sheet(&mut book, "日程").set(7, "日期", day);
+        assert_eq!(
+            new_findings(&book),
+            [
+                "错误 文件信息!B19：计分方法应为“平均”或“去掉最高最低分后平均”，实际为“中位数”",
+                "错误 日程!C9：日期 2021年11月28日 不在考评期间（2021年11月29日至2021年11月30日）内",
+            ]
+        );
     }
 
     #[test]
