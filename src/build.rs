@@ -91,7 +91,7 @@ pub fn build(
     let started = Instant::now();
     let Checked { plan, mut findings } = check(books);
     let Some(plan) = plan else { return Err(BuildError::Input { findings }) };
-    findings.extend(glyphs::check_plan(&plan, engine.fonts()));
+    findings.extend(glyphs::check_plan(&plan, engine.fonts(), books));
     if findings.has_errors() {
         return Err(BuildError::Input { findings });
     }

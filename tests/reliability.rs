@@ -44,7 +44,8 @@ fn set_column(book: &mut Book, sheet: &str, row: usize, column: &str, text: &str
 
 /// Hostile strings in every kind of text field. Department and person names avoid the
 /// list separators (、，,;；), which legitimately split a cell into several names.
-const HOSTILE_DEPTS: [&str; 4] = ["#set page(width: 1cm)", "{{ x }}", "$x^2$ *粗* _斜_", "[内容] @label <tag>"];
+const HOSTILE_DEPTS: [&str; 4] =
+    ["#set page(width: 1cm)", "{{ x }}", "$x^2$ *粗* _斜_", "[内容] @label <tag>"];
 const HOSTILE_PEOPLE: [&str; 3] = ["= 标题", "- 列表 // 注释", "/* 块 */ ~ \\"];
 const HOSTILE_TEXTS: [&str; 6] = [
     "#import \"/etc/passwd\"",
@@ -57,7 +58,8 @@ const HOSTILE_TEXTS: [&str; 6] = [
 
 fn hostile_book() -> Book {
     let mut book = reference_2021();
-    for (old, new) in ["医学院", "公共基础学院", "党政办公室", "宣传部"].iter().zip(HOSTILE_DEPTS) {
+    for (old, new) in ["医学院", "公共基础学院", "党政办公室", "宣传部"].iter().zip(HOSTILE_DEPTS)
+    {
         rename_everywhere(&mut book, old, new);
     }
     for (old, new) in ["蒲思雄", "王新萍", "赵俊芬"].iter().zip(HOSTILE_PEOPLE) {
@@ -78,7 +80,9 @@ fn hostile_book() -> Book {
 /// Text as a reader copies it: white space and invisible marks are not compared.
 fn normalise(text: &str) -> String {
     text.chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'))
+        .filter(|c| {
+            !c.is_whitespace() && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}')
+        })
         .collect()
 }
 
@@ -132,9 +136,17 @@ fn hostile_text_stays_inside_the_page() {
         &engine.layout("notice", source, plan.info.date, &extras).unwrap(),
     );
     // `#set page(width: 1cm)` did not change the page, and nothing runs off it.
-    assert!(layout.page_sizes.iter().all(|&(w, h)| (w - 595.28).abs() < 0.1 && (h - 841.89).abs() < 0.1));
+    assert!(
+        layout
+            .page_sizes
+            .iter()
+            .all(|&(w, h)| (w - 595.28).abs() < 0.1 && (h - 841.89).abs() < 0.1)
+    );
     for run in &layout.texts {
-        assert!(run.x >= 0.0 && run.x + run.width <= 595.28 - 26.0 * 72.0 / 25.4 + 1.0, "overflow: {run:?}");
+        assert!(
+            run.x >= 0.0 && run.x + run.width <= 595.28 - 26.0 * 72.0 / 25.4 + 1.0,
+            "overflow: {run:?}"
+        );
     }
 }
 
@@ -158,10 +170,7 @@ fn kaoping(args: &[&str], cwd: &Path) -> (i32, String) {
     if args[0] == "build" {
         command.arg("--no-system-fonts");
     }
-    let out = command
-        .current_dir(cwd)
-        .output()
-        .unwrap();
+    let out = command.current_dir(cwd).output().unwrap();
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
@@ -268,7 +277,13 @@ fn fonts_lists_every_role() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    for role in ["小标宋：Noto Serif SC", "仿宋：FandolFang R", "黑体：Noto Sans SC", "楷体：FandolKai", "宋体：Noto Serif SC"] {
+    for role in [
+        "小标宋：Noto Serif SC",
+        "仿宋：FandolFang R",
+        "黑体：Noto Sans SC",
+        "楷体：FandolKai",
+        "宋体：Noto Serif SC",
+    ] {
         assert!(text.contains(role), "{role} missing:\n{text}");
     }
 }

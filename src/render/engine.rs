@@ -173,7 +173,7 @@ impl Engine {
         date: NaiveDate,
         extras: &[ExtraFile],
     ) -> Result<Compiled, RenderError> {
-        let world = DocWorld::new(self, source, date, extras);
+        let world = DocWorld::new(self, document, source, date, extras);
         let result = self.compile_in(&world, document);
         // Evict after failures too, or a bad document leaks its cache entries.
         typst::comemo::evict(CACHE_MAX_AGE);
@@ -188,7 +188,7 @@ impl Engine {
         date: NaiveDate,
         extras: &[ExtraFile],
     ) -> Result<PagedDocument, RenderError> {
-        let world = DocWorld::new(self, source, date, extras);
+        let world = DocWorld::new(self, document, source, date, extras);
         let result = self.layout_in(&world, document).map(|(doc, _)| doc);
         typst::comemo::evict(CACHE_MAX_AGE);
         result
@@ -245,20 +245,33 @@ impl Engine {
 /// The world of one document.
 struct DocWorld<'a> {
     engine: &'a Engine,
+    document: String,
     main: Source,
     extras: Vec<(FileId, Bytes)>,
     today: Datetime,
 }
 
 impl<'a> DocWorld<'a> {
-    fn new(engine: &'a Engine, source: String, date: NaiveDate, extras: &[ExtraFile]) -> Self {
+    fn new(
+        engine: &'a Engine,
+        document: &str,
+        source: String,
+        date: NaiveDate,
+        extras: &[ExtraFile],
+    ) -> Self {
         let extras = extras
             .iter()
             .map(|f| (project_file(&format!("/lib/{}", f.name)), Bytes::new(f.bytes.clone())))
             .collect();
         let today = Datetime::from_ymd(date.year(), date.month() as u8, date.day() as u8)
             .expect("a chrono date is a valid typst date");
-        Self { engine, main: Source::new(engine.main_id, source), extras, today }
+        Self {
+            engine,
+            document: document.to_string(),
+            main: Source::new(engine.main_id, source),
+            extras,
+            today,
+        }
     }
 
     fn lib(&self, id: FileId) -> Option<&LibFile> {
@@ -341,7 +354,8 @@ fn format_diagnostic(world: &DocWorld, diag: &SourceDiagnostic) -> String {
         Severity::Warning => "警告",
     };
     let mut out = format!("{}{label}：{}", span_place(world, diag.span), diag.message);
-    for hint in &diag.hints {
+    // typst's hints about `--root` and packages speak of its own CLI, not of kaoping.
+    for hint in diag.hints.iter().filter(|h| !h.v.contains("--root")) {
         let _ = write!(out, "\n  提示：{}", hint.v);
     }
     out
@@ -356,7 +370,12 @@ fn span_place(world: &DocWorld, span: impl Into<typst::syntax::DiagSpan> + Copy)
     let Some((line, col)) = source.lines().byte_to_line_column(range.start) else {
         return String::new();
     };
-    let name = id.vpath().get_without_slash();
+    // The generated document is named as `--emit-typst` writes it, so the line can be found.
+    let name = if id == world.main.id() {
+        format!("{}.typ", world.document)
+    } else {
+        id.vpath().get_without_slash().to_string()
+    };
     let text = source.text().lines().nth(line).unwrap_or("").trim();
     let excerpt: String = text.chars().take(60).collect();
     format!("{name}:{}:{}（{excerpt}）：", line + 1, col + 1)

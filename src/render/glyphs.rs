@@ -2,8 +2,9 @@
 //! that no font of the document can draw must never print as a blank or a box. Checking
 //! the plan (rather than only the laid-out pages) lets the message name the cell.
 
-use crate::finding::{Finding, Findings};
+use crate::finding::{CellRef, Finding, Findings, Location};
 use crate::model::{Origin, Plan};
+use crate::workbook::Workbook;
 
 use super::fonts::Fonts;
 
@@ -96,27 +97,46 @@ fn message(c: char, field: &str) -> String {
     )
 }
 
+/// The exact cell of the origin's row that holds the character (the model keeps one
+/// origin per row; the character may sit in another column of it).
+fn cell_with(books: &[Workbook], origin: &Origin, c: char) -> Location {
+    let exact = books
+        .iter()
+        .filter(|b| b.path == origin.file)
+        .filter_map(|b| b.sheet(&origin.sheet))
+        .find_map(|sheet| {
+            let (row0, col0) = sheet.cells.start()?;
+            sheet.cells.used_cells().find_map(|(r, col, data)| {
+                let on_row = row0 + r as u32 == origin.cell.row;
+                (on_row && data.to_string().contains(c))
+                    .then(|| CellRef::new(origin.cell.row, col0 + col as u32))
+            })
+        });
+    Location::cell(&origin.file, &origin.sheet, exact.unwrap_or(origin.cell))
+}
+
 /// One error per character and cell that no role's fonts can draw.
-pub fn check_plan(plan: &Plan, fonts: &Fonts) -> Findings {
+pub fn check_plan(plan: &Plan, fonts: &Fonts, books: &[Workbook]) -> Findings {
     let mut findings = Findings::new();
     let mut seen = std::collections::BTreeSet::new();
     for (text, origin, field) in texts(plan) {
         for c in text.chars().filter(|&c| needs_glyph(c)) {
-            if !fonts.covers_everywhere(c)
-                && seen.insert((c, Some(origin.cell), origin.sheet.clone()))
-            {
-                findings.push(Finding::error(origin.location(), message(c, field)));
+            if !fonts.covers_everywhere(c) {
+                let location = cell_with(books, origin, c);
+                if seen.insert((c, location.clone())) {
+                    findings.push(Finding::error(location, message(c, field)));
+                }
             }
         }
     }
     let info_location = plan
         .departments
         .first()
-        .map(|d| crate::finding::Location::sheet(&d.origin.file, "文件信息"))
+        .map(|d| Location::sheet(&d.origin.file, "文件信息"))
         .unwrap_or_default();
     for (text, key) in info_texts(plan) {
         for c in text.chars().filter(|&c| needs_glyph(c)) {
-            if !fonts.covers_everywhere(c) && seen.insert((c, None, key.to_string())) {
+            if !fonts.covers_everywhere(c) && seen.insert((c, info_location.clone())) {
                 findings.push(Finding::error(info_location.clone(), message(c, key)));
             }
         }

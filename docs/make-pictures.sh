@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Regenerates the README's pictures from the bundled sample: the first page of every PDF
+# output, as PNG under docs/. Needs pdftoppm (Debian: poppler-utils).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+cargo run --release --quiet -- build input -o "$out/output" --no-system-fonts --quiet
+render() { # $1 = PDF, $2 = picture name
+  pdftoppm -r 50 -png -f 1 -l 1 -singlefile "$1" "docs/$2"
+}
+render "$out"/output/*实施方案.pdf notice
+render "$out"/output/*工作安排表.pdf schedule
+render "$(ls "$out"/output/考评报告/*.pdf | head -n 1)" report
+render "$out"/output/*结果汇总表.pdf summary
+# The attachment page of the notice, which readers check separately.
+pages=$(pdfinfo "$out"/output/*实施方案.pdf | awk '/^Pages:/ {print $2}')
+for p in $(seq 1 "$pages"); do
+  if pdftotext -f "$p" -l "$p" "$out"/output/*实施方案.pdf - | head -n 3 | grep -q '^附件$'; then
+    pdftoppm -r 50 -png -f "$p" -l "$p" -singlefile "$out"/output/*实施方案.pdf docs/notice-attachment
+    break
+  fi
+done
+ls -l docs/*.png

@@ -1,0 +1,175 @@
+//! Documents beyond the notice's geometry: the template sandbox, glyph coverage, the
+//! imprint, `--emit-typst` reproducing the PDFs, and every figure reaching the PDFs.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use kaoping::build::{BuildError, BuildOptions, build, read_inputs};
+use kaoping::render::engine::{Engine, EngineOptions};
+use kaoping::render::inspect::{Layout, mm};
+use kaoping::render::{DocKind, plan_doc_source};
+use kaoping::sample::{Value, reference_2021};
+use kaoping::write::MemorySink;
+
+fn engine_with_template(name: &str, text: &str) -> (tempfile::TempDir, Engine) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(name), text).unwrap();
+    let options =
+        EngineOptions { templates: Some(dir.path().to_path_buf()), ..EngineOptions::bundled() };
+    let engine = Engine::new(&options).unwrap();
+    (dir, engine)
+}
+
+#[test]
+fn templates_cannot_read_outside_their_folder() {
+    let plan = common::plan_of(&reference_2021());
+    for (attempt, expected) in [
+        ("#read(\"/etc/passwd\")", "模板只能读取 templates/ 中的文件"),
+        ("#read(\"../Cargo.toml\")", "escape the project root"),
+        ("#import \"@preview/cetz:0.3.0\"", "不使用 typst 包"),
+    ] {
+        let (_dir, engine) = engine_with_template("schedule.typ.j2", attempt);
+        let error =
+            kaoping::render::render_plan_doc(&engine, &plan, DocKind::Schedule).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains(expected), "{attempt}: {message}");
+        // The message points at the generated source line, as --emit-typst names it.
+        assert!(message.contains("工作安排表.typ:1:"), "{message}");
+    }
+}
+
+#[test]
+fn template_errors_name_the_template_and_line() {
+    let (_dir, engine) = engine_with_template("schedule.typ.j2", "第一行\n{{ c.no_such_field }}\n");
+    let plan = common::plan_of(&reference_2021());
+    let message = kaoping::render::render_plan_doc(&engine, &plan, DocKind::Schedule)
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("schedule.typ.j2") && message.contains("第 2 行"), "{message}");
+}
+
+#[test]
+fn a_character_no_font_has_is_an_error_naming_the_cell() {
+    let mut book = reference_2021();
+    book.sheet_mut("领导小组").unwrap().set(2, "职务", Value::text("副院长\u{E000}"));
+    let (_dir, path) = common::write_book(&book, "x.xlsx");
+    let books = read_inputs(&[path]).unwrap();
+    let error =
+        build(&books, common::engine(), &BuildOptions::default(), &MemorySink::new(), &|_| {})
+            .unwrap_err();
+    let BuildError::Input { findings } = error else { panic!("{error}") };
+    let finding = findings.iter().find(|f| f.message.contains("U+E000")).expect("glyph finding");
+    assert_eq!(finding.to_string().split('：').next().unwrap(), "领导小组!C4");
+    assert!(finding.is_error());
+}
+
+#[test]
+fn imprint_sits_on_the_bottom_edge_without_a_page_number() {
+    let mut book = reference_2021();
+    book.set_fact("抄送", "地区教育局，学院纪委");
+    book.set_fact("印发机关", "阿克苏职业技术学院办公室");
+    book.set_fact("印发日期", Value::Date(chrono::NaiveDate::from_ymd_opt(2021, 11, 8).unwrap()));
+    let plan = common::plan_of(&book);
+    let engine = common::engine();
+    let (source, extras) = plan_doc_source(engine, &plan, DocKind::Notice).unwrap();
+    let layout = Layout::of(&engine.layout("n", source, plan.info.date, &extras).unwrap());
+    let last = layout.pages - 1;
+    // The imprint's rules: black, as wide as the type area, in the page's lowest part.
+    let rules: Vec<_> = layout
+        .lines
+        .iter()
+        .filter(|l| l.page == last && l.stroke == [0, 0, 0] && l.y > mm(37.0 + 225.0) - 120.0)
+        .filter(|l| (l.dx - mm(156.0)).abs() < 0.1)
+        .collect();
+    assert_eq!(rules.len(), 3, "first, middle and last rule");
+    let bottom = rules.iter().map(|l| l.y).fold(f64::MIN, f64::max);
+    let type_bottom = mm(37.0 + 225.0);
+    assert!(
+        (bottom - type_bottom).abs() < 1.0,
+        "last rule at {bottom}, type area ends {type_bottom}"
+    );
+    assert!(rules.iter().all(|l| (l.dx - mm(156.0)).abs() < 0.1), "rules as wide as the type area");
+    let text = layout.page_text(last);
+    assert!(text.contains("抄送：") && text.contains("2021年11月8日印发"), "{text}");
+    assert!(
+        !layout.texts.iter().any(|t| t.page == last && t.text.starts_with('—')),
+        "no page number"
+    );
+}
+
+fn pdftotext(pdf: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn reports_and_summary_carry_every_departments_figures() {
+    let (_dir, path) = common::write_book(&reference_2021(), "sample.xlsx");
+    let plan = common::plan_of_file(&path);
+    let results = kaoping::score::score(&plan);
+    let books = read_inputs(&[path]).unwrap();
+    let sink = MemorySink::new();
+    build(&books, common::engine(), &BuildOptions::default(), &sink, &|_| {}).unwrap();
+    let files = sink.into_files();
+    let reports: Vec<_> = files.iter().filter(|f| f.path.starts_with("考评报告")).collect();
+    assert_eq!(reports.len(), plan.departments.len());
+    let summary =
+        files.iter().find(|f| f.path.to_string_lossy().ends_with("结果汇总表.pdf")).unwrap();
+    let Some(summary_text) = pdftotext(&summary.bytes) else {
+        eprintln!("pdftotext not installed: PDF text not checked (CI installs poppler-utils)");
+        return;
+    };
+    assert!(summary_text.contains("签字"));
+    for dept in plan.dept_ids() {
+        let name = &plan.department(dept).name;
+        let total = kaoping::render::scores::two_decimals(results.department(dept).total);
+        // A long name may wrap inside its cell, so look at the lines around its start.
+        let start: String = name.chars().take(5).collect();
+        let lines: Vec<&str> = summary_text.lines().collect();
+        let at = lines.iter().position(|l| l.contains(&start)).unwrap_or_else(|| panic!("{name}"));
+        let around = lines[at.saturating_sub(1)..(at + 2).min(lines.len())].join("\n");
+        assert!(around.contains(&total), "summary row of {name} lacks {total}: {around}");
+        let report =
+            reports.iter().find(|r| r.path.to_string_lossy().contains(name.as_str())).unwrap();
+        let text = pdftotext(&report.bytes).unwrap();
+        assert!(text.contains(&total) && text.contains("签字"), "report of {name}");
+        let rank = format!("{}/{}", results.department(dept).rank, results.department(dept).of);
+        assert!(text.contains(&rank), "report of {name} lacks rank {rank}");
+    }
+}
+
+#[test]
+fn emitted_typst_reproduces_the_pdfs() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir(root.path().join("in")).unwrap();
+    std::fs::write(root.path().join("in/a.xlsx"), reference_2021().to_xlsx_bytes().unwrap())
+        .unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_kaoping"))
+        .args(["build", "in", "-o", "out", "--emit-typst", "typ", "--no-system-fonts", "-q"])
+        .arg("--fonts")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("fonts"))
+        .current_dir(root.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let typ = root.path().join("typ");
+    assert!(typ.join("lib/gongwen.typ").is_file() && typ.join("lib/fonts.typ").is_file());
+    let plan = common::plan_of_file(&root.path().join("in/a.xlsx"));
+    for (stem, pdf) in [
+        (
+            "阿克苏职业技术学院2021年度绩效考评工作实施方案",
+            "阿克苏职业技术学院2021年度绩效考评工作实施方案.pdf",
+        ),
+        ("考评报告/01-医学院", "考评报告/01-医学院.pdf"),
+    ] {
+        let source = std::fs::read_to_string(typ.join(format!("{stem}.typ"))).unwrap();
+        let compiled = common::engine().compile(stem, source, plan.info.date, &[]).unwrap();
+        let built = std::fs::read(root.path().join("out").join(pdf)).unwrap();
+        assert!(compiled.pdf == built, "{stem}: emitted source gives a different PDF");
+    }
+}
