@@ -266,18 +266,14 @@ impl Book {
         // A fixed creation time is the only thing that would otherwise differ between runs.
         let created = ExcelDateTime::from_ymd(2021, 1, 1)?;
         workbook.set_properties(&DocProperties::new().set_creation_datetime(&created));
-        let formats = Formats {
-            header: Format::new().set_bold(),
-            date: Format::new().set_num_format("yyyy-mm-dd"),
-            datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
-            time: Format::new().set_num_format("hh:mm"),
-        };
+        let header = Format::new().set_bold();
+        let formats = CellFormats::on(&Format::new());
         for sheet in &self.sheets {
             let ws = workbook.add_worksheet();
             ws.set_name(&sheet.name)?;
             let top = sheet.blank_rows_above;
             for (c, h) in sheet.header.iter().enumerate() {
-                ws.write_string_with_format(top, col_num(c)?, h, &formats.header)?;
+                ws.write_string_with_format(top, col_num(c)?, h, &header)?;
             }
             for (r, row) in sheet.rows.iter().enumerate() {
                 let r = top + 1 + u32::try_from(r).map_err(|_| XlsxError::RowColumnLimitError)?;
@@ -294,18 +290,41 @@ impl Book {
     }
 }
 
-struct Formats {
-    header: Format,
-    date: Format,
-    datetime: Format,
-    time: Format,
+/// Formats for the kinds of [`Value`], built on one base format: plain for sample data,
+/// styled for the example rows of `kaoping init`, so both write cells the same way.
+#[derive(Debug, Clone)]
+pub struct CellFormats {
+    /// Text and numbers.
+    pub text: Format,
+    /// [`Value::Date`]: `yyyy-mm-dd`.
+    pub date: Format,
+    /// [`Value::DateTime`]: `yyyy-mm-dd hh:mm`.
+    pub datetime: Format,
+    /// [`Value::Time`]: `hh:mm`.
+    pub time: Format,
+}
+
+impl CellFormats {
+    /// The cell formats on top of `base` (font, fill, protection…).
+    pub fn on(base: &Format) -> Self {
+        CellFormats {
+            text: base.clone(),
+            date: base.clone().set_num_format("yyyy-mm-dd"),
+            datetime: base.clone().set_num_format("yyyy-mm-dd hh:mm"),
+            time: base.clone().set_num_format("hh:mm"),
+        }
+    }
 }
 
 fn col_num(c: usize) -> Result<u16, XlsxError> {
     u16::try_from(c).map_err(|_| XlsxError::RowColumnLimitError)
 }
 
-fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
+/// A chrono date as an Excel date.
+///
+/// # Errors
+/// A year Excel cannot hold (before 1900 or after 9999).
+pub fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
     // Years and months outside u16/u8 are impossible for chrono dates Excel accepts at all,
     // so an out-of-range year is reported as Excel's own date-range error.
     let year = u16::try_from(d.year()).map_err(|_| XlsxError::DateTimeRangeError(d.to_string()))?;
@@ -316,20 +335,26 @@ fn excel_time(t: NaiveTime) -> Result<ExcelDateTime, XlsxError> {
     ExcelDateTime::from_hms(t.hour() as u16, t.minute() as u8, t.second())
 }
 
-fn write_value(
+/// Writes one cell as the kind of cell Excel would store: text, number, a real date or
+/// time with its number format, or a formula with its cached result. [`Value::Empty`]
+/// writes nothing.
+///
+/// # Errors
+/// A position beyond Excel's limits, a date before 1900, text over 32,767 characters.
+pub fn write_value(
     ws: &mut rust_xlsxwriter::Worksheet,
     row: u32,
     col: u16,
     value: &Value,
-    formats: &Formats,
+    formats: &CellFormats,
 ) -> Result<(), XlsxError> {
     match value {
         Value::Empty => {}
         Value::Text(s) => {
-            ws.write_string(row, col, s)?;
+            ws.write_string_with_format(row, col, s, &formats.text)?;
         }
         Value::Number(n) => {
-            ws.write_number(row, col, *n)?;
+            ws.write_number_with_format(row, col, *n, &formats.text)?;
         }
         Value::Date(d) => {
             ws.write_datetime_with_format(row, col, excel_date(*d)?, &formats.date)?;
@@ -344,16 +369,18 @@ fn write_value(
             ws.write_datetime_with_format(row, col, excel_time(*t)?, &formats.time)?;
         }
         Value::Formula { formula, cached } => {
-            ws.write_formula(
+            ws.write_formula_with_format(
                 row,
                 col,
                 Formula::new(formula).set_result(cached.to_string()),
+                &formats.text,
             )?;
         }
         Value::ErrorDiv0 => {
             // rust_xlsxwriter marks a cached result spelled exactly like an Excel error as
             // t="e", which is what Excel itself writes for a formula that fails.
-            ws.write_formula(row, col, Formula::new("=1/0").set_result("#DIV/0!"))?;
+            let formula = Formula::new("=1/0").set_result("#DIV/0!");
+            ws.write_formula_with_format(row, col, formula, &formats.text)?;
         }
     }
     Ok(())
@@ -389,7 +416,9 @@ fn column_widths(sheet: &SheetData) -> Vec<f64> {
         .collect()
 }
 
-fn display_width(s: &str) -> usize {
+/// The width of text in Excel's character units: CJK and other non-ASCII characters count
+/// double.
+pub fn display_width(s: &str) -> usize {
     s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
 }
 
