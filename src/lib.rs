@@ -9,6 +9,7 @@
 pub mod build;
 pub mod check;
 pub mod finding;
+pub mod forms;
 pub mod model;
 pub mod render;
 pub mod sample;

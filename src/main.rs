@@ -12,6 +12,8 @@ fn main() -> ExitCode {
     let status = match args.command {
         cli::args::Command::Build(a) => cli::build::run(&a),
         cli::args::Command::Check(a) => cli::check::run(&a),
+        cli::args::Command::Init(a) => cli::init::run(&a),
+        cli::args::Command::Forms(a) => cli::forms::run(&a),
         cli::args::Command::Fonts(a) => cli::fonts::run(&a),
         cli::args::Command::Watch(a) => cli::watch::run(&a),
     };

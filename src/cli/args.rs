@@ -44,6 +44,18 @@ pub enum Command {
         after_help = "示例：\n  kaoping check\n  kaoping check input/2021年度绩效考评.xlsx 评分表/\n\n退出状态：0 没有错误；1 有错误；2 有文件无法读取。"
     )]
     Check(CheckArgs),
+    /// 新建空白的输入工作簿（含填写说明、示例行和数据验证）
+    #[command(
+        help_template = TEMPLATE,
+        after_help = "示例：\n  kaoping init                                   新建 input/新年度.xlsx\n  kaoping init input/2025年度绩效考评.xlsx --year 2025\n\n已有同名文件时不会覆盖，退出状态为 1。"
+    )]
+    Init(InitArgs),
+    /// 为每个考评组生成评分表（Excel 工作簿），收回后与主工作簿一起读取
+    #[command(
+        help_template = TEMPLATE,
+        after_help = "示例：\n  kaoping forms                                  读取 input/，写入 评分表/\n  kaoping forms input/2025年度绩效考评.xlsx -o 评分表\n  kaoping forms --force                          重新生成，覆盖已有的评分表\n\n收回评分表后放回同一目录，再运行：\n  kaoping check input/ 评分表/\n  kaoping build input/ 评分表/\n\n退出状态：0 成功；1 输入有错误、评分表已存在或写入失败；2 文件无法读取。"
+    )]
+    Forms(FormsArgs),
     /// 监视工作簿和模板，保存后自动重新生成（按 Ctrl+C 退出）
     #[command(
         help_template = TEMPLATE,
@@ -134,4 +146,40 @@ pub struct CheckArgs {
 pub struct FontArgs {
     #[command(flatten)]
     pub engine: EngineArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// 新工作簿的路径（是已有目录时在其中新建 新年度.xlsx）[默认：input/新年度.xlsx]
+    #[arg(value_name = "文件", help_heading = "新工作簿")]
+    pub path: Option<PathBuf>,
+    /// 考评年度 [默认：今年]
+    #[arg(
+        long,
+        value_name = "年份",
+        value_parser = clap::value_parser!(i32).range(2000..=2100),
+        help_heading = "新工作簿"
+    )]
+    pub year: Option<i32>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FormsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// 评分表的输出目录 [默认：评分表/]
+    #[arg(
+        short,
+        long,
+        value_name = "目录",
+        default_value = "评分表",
+        hide_default_value = true,
+        help_heading = "输出"
+    )]
+    pub output: PathBuf,
+    /// 覆盖输出目录中已有的同名评分表（已收回的评分会丢失）
+    #[arg(long, help_heading = "输出")]
+    pub force: bool,
+    #[command(flatten)]
+    pub verbosity: Verbosity,
 }

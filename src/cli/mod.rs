@@ -5,6 +5,8 @@ pub mod args;
 pub mod build;
 pub mod check;
 pub mod fonts;
+pub mod forms;
+pub mod init;
 pub mod report;
 pub mod watch;
 
