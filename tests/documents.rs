@@ -173,3 +173,31 @@ fn emitted_typst_reproduces_the_pdfs() {
         assert!(compiled.pdf == built, "{stem}: emitted source gives a different PDF");
     }
 }
+
+const SEAL: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="420" height="420" viewBox="0 0 420 420">
+<circle cx="210" cy="210" r="195" fill="none" stroke="#ff0000" stroke-width="14"/>
+<polygon points="210,120 232,185 300,185 245,225 265,292 210,252 155,292 175,225 120,185 188,185" fill="#ff0000"/>
+</svg>"##;
+
+#[test]
+fn a_seal_presses_the_signature_and_date() {
+    let mut book = reference_2021();
+    book.set_fact("印章图片", "印章.svg");
+    let (dir, path) = common::write_book(&book, "x.xlsx");
+    std::fs::write(dir.path().join("印章.svg"), SEAL).unwrap();
+    let plan = common::plan_of_file(&path);
+    let engine = common::engine();
+    let (source, extras) = plan_doc_source(engine, &plan, DocKind::Notice).unwrap();
+    let layout = Layout::of(&engine.layout("n", source, plan.info.date, &extras).unwrap());
+    let date = layout.texts.iter().find(|t| t.text == "2021年11月8日").expect("成文日期");
+    let signer = layout.texts.iter().find(|t| t.text == "阿克苏职业技术学院办公室").unwrap();
+    let &(page, x, y, w, h) = layout.images.first().expect("the seal");
+    assert_eq!(page, date.page);
+    let covers = |tx: f64, ty: f64| tx >= x && tx <= x + w && ty >= y && ty <= y + h;
+    assert!(covers(date.x + date.width / 2.0, date.y), "seal over the date");
+    assert!(covers(signer.x + signer.width / 2.0, signer.y), "seal over the name");
+    // With a seal the date sits four 字 in from the right, the name centred over it.
+    let right = mm(28.0 + 156.0);
+    assert!((right - (date.x + date.width) - 4.0 * mm(156.0) / 28.0).abs() < 0.6);
+    assert!(((signer.x + signer.width / 2.0) - (date.x + date.width / 2.0)).abs() < 0.6);
+}

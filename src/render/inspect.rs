@@ -42,6 +42,8 @@ pub struct Layout {
     pub page_sizes: Vec<(f64, f64)>,
     pub texts: Vec<TextRun>,
     pub lines: Vec<Line>,
+    /// Images as (page, x, y, width, height), top-left corner.
+    pub images: Vec<(usize, f64, f64, f64, f64)>,
 }
 
 impl Layout {
@@ -116,6 +118,9 @@ fn collect(frame: &Frame, ts: Transform, page: usize, out: &mut Layout) {
                         stroke: rgb(&stroke.paint),
                     });
                 }
+            }
+            FrameItem::Image(_, size, _) => {
+                out.images.push((page, at.x.to_pt(), at.y.to_pt(), size.x.to_pt(), size.y.to_pt()));
             }
             _ => {}
         }
