@@ -85,8 +85,10 @@ pub struct ScheduleCategory {
 #[derive(Debug, Clone, Serialize)]
 pub struct ScheduleSlot {
     pub departments: String,
-    /// `11月29日（周一）上午10:00`
-    pub when: String,
+    /// `11月29日（周一）`
+    pub date: String,
+    /// `上午10:00`
+    pub time: String,
     pub place: Option<String>,
 }
 
@@ -221,11 +223,8 @@ fn schedule_view(plan: &Plan) -> ScheduleView {
                         .map(|&d| plan.department(d).name.as_str())
                         .collect::<Vec<_>>()
                         .join("、"),
-                    when: format!(
-                        "{}{}",
-                        date_with_weekday(slot.date),
-                        model::clock_time(slot.time)
-                    ),
+                    date: date_with_weekday(slot.date),
+                    time: model::clock_time(slot.time),
                     place: slot.place.clone(),
                 })
                 .collect(),
