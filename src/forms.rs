@@ -113,8 +113,8 @@ const ADJUSTMENT_KINDS: &[&str] = &["加分", "扣分"];
 const SCORING_METHODS: &[&str] = &["平均", "去掉最高最低分后平均"];
 
 fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
-    // Month and day are constants that exist in every year; the year was range-checked by
-    // the caller's excel_date.
+    // Month and day are constants valid in every year. A year chrono cannot hold gives a
+    // date Excel refuses too, so the caller's excel_date reports it.
     NaiveDate::from_ymd_opt(year, month, day).unwrap_or(NaiveDate::MIN)
 }
 
@@ -433,7 +433,7 @@ fn sheet_specs(year: i32) -> Vec<SheetSpec> {
 /// selected.
 ///
 /// # Errors
-/// A year Excel cannot hold as a date (before 1900 or after 9998).
+/// A year whose neighbours Excel cannot hold as dates (before 1901 or after 9998).
 ///
 /// # Examples
 /// ```
@@ -523,7 +523,7 @@ fn guide_sheet(
     let notes = [
         "填写顺序：文件信息 → 部门 → 领导小组 → 考评组 → 日程 → 指标；评分可以录入“评分”表，也可以用 kaoping forms 为各考评组生成评分表分发填写。",
         "各表第 2 行（灰色斜体）是示例，会被当作真实数据读取：请改成本单位的内容，或删除该行。",
-        "表头文字不要改动；列的顺序可以调整，也可以增加其他列（不会读取）。每张表从第 1 行表头往下连续填写。",
+        "表头文字和工作表名称不要改动；列的顺序可以调整，也可以增加其他列（不会读取）。",
         "日期写成 2021-11-29 或 2021年11月29日，时间写成 10:30 或 下午4:00；一格中有多个部门时用顿号（、）分隔。",
         "填好后运行 kaoping check 检查，有问题的单元格会逐一列出。",
     ];
@@ -571,12 +571,13 @@ fn guide_sheet(
     )?;
     write_row(
         ws,
-        ["文件信息", "内容", "", "该项的值；必填项目见该表“必填”列。", "阿克苏职业技术学院"],
+        ["文件信息", "内容", "见下", "该项的值，各项如下。", "阿克苏职业技术学院"],
         &wrap,
     )?;
     for f in facts {
         let example = shown(&f.example);
-        write_row(ws, ["文件信息", f.key, yes_no(f.required), f.help, &example], &wrap)?;
+        let item = format!("项目：{}", f.key);
+        write_row(ws, ["文件信息", &item, yes_no(f.required), f.help, &example], &wrap)?;
     }
     for spec in specs {
         write_row(ws, [spec.name, "（整表）", spec.need, spec.purpose, ""], &sheet_row)?;
@@ -1091,7 +1092,7 @@ fn instructions_sheet(
         "可以由一人录入全组的评分，也可以每位考评人各填一份（只填自己的行）后分别交回；交回的表会自动合并。".to_string(),
         "不要增删行列，不要修改表头、工作表名称和文件格式（.xlsx）。".to_string(),
         method,
-        format!("填好后保存，交回{}。", info.office),
+        format!("填好后保存，交回领导小组办公室（{}）。", info.office),
     ];
     for (i, line) in lines.iter().enumerate() {
         ws.write_string(1 + i as u32, 0, line)?;

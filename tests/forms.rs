@@ -96,9 +96,15 @@ const SPEC: [(&str, &[&str]); 9] = [
     ("定等规则", &["等次", "最低分", "比例上限"]),
 ];
 
-const REQUIRED_FACTS: [&str; 12] = [
+/// Every fact the spec names for 文件信息.
+const SPEC_FACTS: [&str; 24] = [
     "单位名称",
     "年度",
+    "发文机关标志",
+    "发文字号",
+    "标题",
+    "主送机关",
+    "依据文件",
     "发文机关署名",
     "成文日期",
     "考评开始日期",
@@ -106,9 +112,16 @@ const REQUIRED_FACTS: [&str; 12] = [
     "自查截止日期",
     "动员会时间",
     "动员会地点",
+    "动员会参加人员",
     "领导小组办公室",
+    "办公室主任",
+    "办公室副主任",
+    "抄送",
+    "印发机关",
+    "印发日期",
     "计分方法",
     "加分上限",
+    "印章图片",
 ];
 
 /// The unzipped text of one part of an xlsx.
@@ -150,7 +163,7 @@ fn init_writes_every_sheet_of_the_spec_and_refuses_to_overwrite() {
     }
     let facts = range(&bytes, "文件信息");
     let keys: Vec<String> = facts.rows().skip(1).map(|r| r[0].to_string()).collect();
-    for key in REQUIRED_FACTS {
+    for key in SPEC_FACTS {
         assert!(keys.iter().any(|k| k == key), "文件信息 lists {key}");
     }
 
