@@ -182,9 +182,7 @@ impl SheetData {
     /// The first data row whose cell in column `header` is the text `text`.
     pub fn row_where(&self, header: &str, text: &str) -> Option<usize> {
         let col = self.column(header)?;
-        self.rows
-            .iter()
-            .position(|r| r.get(col).and_then(Value::as_text) == Some(text))
+        self.rows.iter().position(|r| r.get(col).and_then(Value::as_text) == Some(text))
     }
 
     /// Renames a column header; returns whether the column existed.
@@ -235,9 +233,7 @@ impl Book {
     /// # Panics
     /// If the book has no `文件信息` sheet with `项目` and `内容` columns.
     pub fn set_fact(&mut self, key: &str, value: impl Into<Value>) -> &mut Self {
-        let sheet = self
-            .sheet_mut("文件信息")
-            .expect("book has no 文件信息 sheet");
+        let sheet = self.sheet_mut("文件信息").expect("book has no 文件信息 sheet");
         let row = sheet.row_where("项目", key).unwrap_or_else(|| {
             let row = sheet.rows.len();
             sheet.set(row, "项目", key);
@@ -438,10 +434,8 @@ impl Lcg {
     }
 
     fn next_u32(&mut self) -> u32 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 =
+            self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         (self.0 >> 33) as u32
     }
 
@@ -480,16 +474,7 @@ fn time(h: u32, m: u32) -> NaiveTime {
 }
 
 fn text_row(cells: &[&str]) -> Vec<Value> {
-    cells
-        .iter()
-        .map(|c| {
-            if c.is_empty() {
-                Value::Empty
-            } else {
-                Value::text(*c)
-            }
-        })
-        .collect()
+    cells.iter().map(|c| if c.is_empty() { Value::Empty } else { Value::text(*c) }).collect()
 }
 
 /// The sheets every book has, with the headers the spec names.
@@ -497,24 +482,11 @@ mod headers {
     pub const FACTS: [&str; 2] = ["项目", "内容"];
     pub const DEPARTMENTS: [&str; 4] = ["部门名称", "类别", "负责人", "简称"];
     pub const LEADERSHIP: [&str; 3] = ["小组职务", "姓名", "职务"];
-    pub const GROUPS: [&str; 7] = [
-        "考评组",
-        "考评对象",
-        "小组职务",
-        "姓名",
-        "职务",
-        "所在部门",
-        "联系电话",
-    ];
+    pub const GROUPS: [&str; 7] =
+        ["考评组", "考评对象", "小组职务", "姓名", "职务", "所在部门", "联系电话"];
     pub const SCHEDULE: [&str; 5] = ["类别", "部门", "日期", "时间", "地点"];
-    pub const INDICATORS: [&str; 6] = [
-        "指标编号",
-        "考评对象",
-        "一级指标",
-        "二级指标",
-        "分值",
-        "考评要点",
-    ];
+    pub const INDICATORS: [&str; 6] =
+        ["指标编号", "考评对象", "一级指标", "二级指标", "分值", "考评要点"];
     pub const SCORES: [&str; 5] = ["部门", "指标编号", "考评人", "得分", "备注"];
     pub const ADJUSTMENTS: [&str; 6] = ["部门", "类型", "分值", "事由", "认定部门", "佐证材料"];
     pub const GRADES: [&str; 3] = ["等次", "最低分", "比例上限"];
@@ -549,11 +521,7 @@ fn indicator_sheet(indicators: &[Indicator<'_>], remark: Option<&str>) -> SheetD
             Value::text(ind.level1),
             Value::text(ind.level2),
             Value::Number(ind.points),
-            if ind.note.is_empty() {
-                Value::Empty
-            } else {
-                Value::text(ind.note)
-            },
+            if ind.note.is_empty() { Value::Empty } else { Value::text(ind.note) },
         ];
         if let Some(r) = remark {
             row.push(Value::text(r));
@@ -648,50 +616,14 @@ fn default_grades() -> SheetData {
 /// The 2021 schedule of the reference plan: category, departments of one slot, date, time.
 /// The order of departments here is also the order of the 部门 sheet.
 const REFERENCE_SCHEDULE: [(&str, &[&str], u32, u32); 8] = [
-    (
-        "二级学院",
-        &["医学院", "公共基础学院", "本科教学部"],
-        29,
-        10,
-    ),
+    ("二级学院", &["医学院", "公共基础学院", "本科教学部"], 29, 10),
     ("二级学院", &["生物工程学院", "信息工程学院"], 29, 16),
-    (
-        "二级学院",
-        &["经济管理学院", "机电工程学院", "纺织工程学院"],
-        30,
-        10,
-    ),
+    ("二级学院", &["经济管理学院", "机电工程学院", "纺织工程学院"], 30, 10),
     ("二级学院", &["人文艺术学院", "马克思主义学院"], 30, 16),
-    (
-        "处（室）",
-        &["党政办公室", "宣传部", "信息中心", "总务处", "保卫处"],
-        29,
-        10,
-    ),
-    (
-        "处（室）",
-        &["教务处", "科研处", "教育教学质量监控中心", "资产办"],
-        29,
-        16,
-    ),
-    (
-        "处（室）",
-        &[
-            "组织部（人事处）",
-            "计财科",
-            "纪检监察室",
-            "工会",
-            "产学合作处",
-        ],
-        30,
-        10,
-    ),
-    (
-        "处（室）",
-        &["学工部", "团委", "招生就业指导处", "继续教育中心"],
-        30,
-        16,
-    ),
+    ("处（室）", &["党政办公室", "宣传部", "信息中心", "总务处", "保卫处"], 29, 10),
+    ("处（室）", &["教务处", "科研处", "教育教学质量监控中心", "资产办"], 29, 16),
+    ("处（室）", &["组织部（人事处）", "计财科", "纪检监察室", "工会", "产学合作处"], 30, 10),
+    ("处（室）", &["学工部", "团委", "招生就业指导处", "继续教育中心"], 30, 16),
 ];
 
 /// How good each reference department's sample scores are, as a fraction of full marks.
@@ -769,10 +701,7 @@ pub fn reference_2021() -> Book {
     let mut schedule = SheetData::new("日程", &headers::SCHEDULE);
     for (category, slot, day, hour) in REFERENCE_SCHEDULE {
         for &dept in slot {
-            let short = short_names
-                .iter()
-                .find(|(d, _)| *d == dept)
-                .map_or("", |(_, s)| *s);
+            let short = short_names.iter().find(|(d, _)| *d == dept).map_or("", |(_, s)| *s);
             departments.push_row(text_row(&[dept, category, "", short]));
             scored_departments.push((
                 dept.to_owned(),
@@ -818,54 +747,14 @@ pub fn reference_2021() -> Book {
     let (g2, t2) = ("处（室）考评组", "处（室）");
     let members = [
         member(g1, t1, "组长", "王新萍", "党委委员、副院长", "", ""),
-        member(
-            g1,
-            t1,
-            "副组长",
-            "朱玉新",
-            "教育教学质量监控中心主任",
-            "教育教学质量监控中心",
-            "",
-        ),
-        member(
-            g1,
-            t1,
-            "成员",
-            "阿克摆了江·尼亚孜",
-            "教学管理科科长",
-            "教务处",
-            "",
-        ),
+        member(g1, t1, "副组长", "朱玉新", "教育教学质量监控中心主任", "教育教学质量监控中心", ""),
+        member(g1, t1, "成员", "阿克摆了江·尼亚孜", "教学管理科科长", "教务处", ""),
         member(g1, t1, "成员", "张真", "宣传部副部长", "宣传部", ""),
         member(g1, t1, "成员", "尚小斌", "资产设备科副科长", "资产办", ""),
-        member(
-            g1,
-            t1,
-            "成员",
-            "沙拉依丁·沙地克",
-            "学工部副科长",
-            "学工部",
-            "",
-        ),
-        member(
-            g1,
-            t1,
-            "成员",
-            "高宗伟",
-            "组织科科长",
-            "组织部（人事处）",
-            "",
-        ),
+        member(g1, t1, "成员", "沙拉依丁·沙地克", "学工部副科长", "学工部", ""),
+        member(g1, t1, "成员", "高宗伟", "组织科科长", "组织部（人事处）", ""),
         member(g1, t1, "成员", "张高锟", "保卫处处长", "保卫处", ""),
-        member(
-            g1,
-            t1,
-            "具体工作负责人",
-            "郭艳丽",
-            "",
-            "教育教学质量监控中心",
-            "18999678675",
-        ),
+        member(g1, t1, "具体工作负责人", "郭艳丽", "", "教育教学质量监控中心", "18999678675"),
         member(g2, t2, "组长", "邱明科", "党委委员、副院长", "", ""),
         member(
             g2,
@@ -877,51 +766,11 @@ pub fn reference_2021() -> Book {
             "",
         ),
         member(g2, t2, "成员", "刘洁", "医学院党总支副书记", "医学院", ""),
-        member(
-            g2,
-            t2,
-            "成员",
-            "杜美丽",
-            "本科教学部副主任",
-            "本科教学部",
-            "",
-        ),
-        member(
-            g2,
-            t2,
-            "成员",
-            "罗彩玉",
-            "机电工程学院副院长",
-            "机电工程学院",
-            "",
-        ),
-        member(
-            g2,
-            t2,
-            "成员",
-            "叶岗",
-            "马克思主义学院党总支副书记",
-            "马克思主义学院",
-            "",
-        ),
-        member(
-            g2,
-            t2,
-            "成员",
-            "王玉国",
-            "公共基础学院学院办公室主任",
-            "公共基础学院",
-            "",
-        ),
-        member(
-            g2,
-            t2,
-            "具体工作负责人",
-            "肖育婷",
-            "",
-            "教育教学质量监控中心",
-            "15569064563",
-        ),
+        member(g2, t2, "成员", "杜美丽", "本科教学部副主任", "本科教学部", ""),
+        member(g2, t2, "成员", "罗彩玉", "机电工程学院副院长", "机电工程学院", ""),
+        member(g2, t2, "成员", "叶岗", "马克思主义学院党总支副书记", "马克思主义学院", ""),
+        member(g2, t2, "成员", "王玉国", "公共基础学院学院办公室主任", "公共基础学院", ""),
+        member(g2, t2, "具体工作负责人", "肖育婷", "", "教育教学质量监控中心", "15569064563"),
     ];
 
     let indicators = reference_indicators();
@@ -943,22 +792,8 @@ pub fn reference_2021() -> Book {
             "教务处",
             "获奖证书复印件",
         ),
-        (
-            "医学院",
-            "加分",
-            2.5,
-            "获批自治区级职业教育教学团队",
-            "教务处",
-            "立项文件",
-        ),
-        (
-            "信息工程学院",
-            "加分",
-            1.5,
-            "承办地区职业技能竞赛",
-            "党政办公室",
-            "承办通知及总结",
-        ),
+        ("医学院", "加分", 2.5, "获批自治区级职业教育教学团队", "教务处", "立项文件"),
+        ("信息工程学院", "加分", 1.5, "承办地区职业技能竞赛", "党政办公室", "承办通知及总结"),
         (
             "人文艺术学院",
             "扣分",
@@ -967,22 +802,8 @@ pub fn reference_2021() -> Book {
             "宣传部",
             "督查通报",
         ),
-        (
-            "总务处",
-            "扣分",
-            0.5,
-            "公共目标：安全检查发现隐患未按期整改",
-            "保卫处",
-            "安全检查台账",
-        ),
-        (
-            "教务处",
-            "加分",
-            2.0,
-            "获自治区级教学成果奖二等奖",
-            "科研处",
-            "",
-        ),
+        ("总务处", "扣分", 0.5, "公共目标：安全检查发现隐患未按期整改", "保卫处", "安全检查台账"),
+        ("教务处", "加分", 2.0, "获自治区级教学成果奖二等奖", "科研处", ""),
     ] {
         adjustments.push_row(vec![
             dept.into(),
@@ -990,11 +811,7 @@ pub fn reference_2021() -> Book {
             points.into(),
             reason.into(),
             by.into(),
-            if evidence.is_empty() {
-                Value::Empty
-            } else {
-                evidence.into()
-            },
+            if evidence.is_empty() { Value::Empty } else { evidence.into() },
         ]);
     }
 
@@ -1073,14 +890,7 @@ fn reference_indicators() -> Vec<Indicator<'static>> {
             20.0,
             "学生思想教育与日常管理，招生计划完成率，毕业生就业率",
         ),
-        (
-            "C01",
-            "处（室）",
-            "管理服务",
-            "岗位职责履行",
-            20.0,
-            "部门职责清晰，年度工作计划完成情况",
-        ),
+        ("C01", "处（室）", "管理服务", "岗位职责履行", 20.0, "部门职责清晰，年度工作计划完成情况"),
         (
             "C02",
             "处（室）",
@@ -1089,22 +899,8 @@ fn reference_indicators() -> Vec<Indicator<'static>> {
             20.0,
             "学院党委部署的重点工作按期保质完成",
         ),
-        (
-            "C03",
-            "处（室）",
-            "管理服务",
-            "服务质量与效率",
-            10.0,
-            "办事流程规范，服务师生及时高效",
-        ),
-        (
-            "C04",
-            "处（室）",
-            "作风建设",
-            "服务对象满意度",
-            10.0,
-            "二级学院及师生满意度测评结果",
-        ),
+        ("C03", "处（室）", "管理服务", "服务质量与效率", 10.0, "办事流程规范，服务师生及时高效"),
+        ("C04", "处（室）", "作风建设", "服务对象满意度", 10.0, "二级学院及师生满意度测评结果"),
     ];
     rows.into_iter()
         .map(|(code, target, level1, level2, points, note)| Indicator {
@@ -1210,16 +1006,8 @@ const GIVEN: [&str; 24] = [
     "明", "华", "建", "国", "丽", "芳", "军", "伟", "静", "敏", "强", "磊", "洋", "艳", "勇", "杰",
     "娟", "涛", "超", "霞", "新", "玉", "红", "平",
 ];
-const UYGHUR_GIVEN: [&str; 8] = [
-    "阿卜杜拉",
-    "艾合买提",
-    "麦麦提",
-    "热依汗",
-    "古丽娜尔",
-    "阿依努尔",
-    "努尔兰",
-    "迪丽拜尔",
-];
+const UYGHUR_GIVEN: [&str; 8] =
+    ["阿卜杜拉", "艾合买提", "麦麦提", "热依汗", "古丽娜尔", "阿依努尔", "努尔兰", "迪丽拜尔"];
 const UYGHUR_FAMILY: [&str; 6] = ["吐尔逊", "艾山", "买买提", "阿布都", "沙吾提", "依明"];
 
 /// Unique person names, mostly Han two- or three-character names and some Uyghur names
@@ -1290,25 +1078,12 @@ pub fn synthetic(departments: usize, seed: u64) -> Book {
     let mut rng = Lcg::seeded(&[seed, 0x5EED]);
 
     // Institution and year.
-    let places = [
-        "天山",
-        "昆仑",
-        "塔里木",
-        "博斯腾",
-        "阿尔泰",
-        "伊犁河",
-        "帕米尔",
-        "胡杨",
-    ];
+    let places = ["天山", "昆仑", "塔里木", "博斯腾", "阿尔泰", "伊犁河", "帕米尔", "胡杨"];
     let kinds_of_school = ["职业技术学院", "理工学院", "师范学院", "应用技术学院"];
     let place = places[rng.below(places.len())];
     let school_kind = kinds_of_school[rng.below(kinds_of_school.len())];
     let institution = format!("{place}{school_kind}");
-    let abbreviation: String = place
-        .chars()
-        .take(1)
-        .chain(school_kind.chars().take(1))
-        .collect();
+    let abbreviation: String = place.chars().take(1).chain(school_kind.chars().take(1)).collect();
     let year = 2022 + (seed % 3) as i32;
 
     // Departments: round-robin over categories weighted towards the first two, names from
@@ -1333,11 +1108,7 @@ pub fn synthetic(departments: usize, seed: u64) -> Book {
                 kind.topics[rng.below(kind.topics.len())],
                 kind.suffixes[rng.below(kind.suffixes.len())]
             );
-            let candidate = if attempt < 20 {
-                base
-            } else {
-                format!("{base}{}", attempt / 20 + 1)
-            };
+            let candidate = if attempt < 20 { base } else { format!("{base}{}", attempt / 20 + 1) };
             if used.insert(candidate.clone()) {
                 break candidate;
             }
@@ -1347,11 +1118,7 @@ pub fn synthetic(departments: usize, seed: u64) -> Book {
     }
 
     // Schedule: slots of at most 5, two a day on weekdays, each group on its own calendar.
-    let max_slots = dept_names
-        .iter()
-        .map(|d| d.len().div_ceil(5))
-        .max()
-        .unwrap_or(1);
+    let max_slots = dept_names.iter().map(|d| d.len().div_ceil(5)).max().unwrap_or(1);
     let days_needed = max_slots.div_ceil(2).max(3);
     let start = weekday_on_or_after(date(year, 12, 1));
     let mut day_list = vec![start];
@@ -1392,10 +1159,7 @@ pub fn synthetic(departments: usize, seed: u64) -> Book {
     }
 
     // People: leadership first, then evaluators drawn from departments of other categories.
-    let mut names = NameGen {
-        rng: Lcg::seeded(&[seed, 0x4E41_4D45]),
-        used: BTreeSet::new(),
-    };
+    let mut names = NameGen { rng: Lcg::seeded(&[seed, 0x4E41_4D45]), used: BTreeSet::new() };
     let mut leadership = SheetData::new("领导小组", &headers::LEADERSHIP);
     leadership.push_row(text_row(&["组长", &names.next(), "党委书记"]));
     leadership.push_row(text_row(&["组长", &names.next(), "党委副书记、院长"]));
@@ -1445,10 +1209,7 @@ pub fn synthetic(departments: usize, seed: u64) -> Book {
             // k = count is the 具体工作负责人, who organises but does not score.
             let (other, dept) = pool[(extra + k * 7) % pool.len()];
             let other_kind = &kinds[other];
-            let title = format!(
-                "{dept}{}",
-                other_kind.titles[rng.below(other_kind.titles.len())]
-            );
+            let title = format!("{dept}{}", other_kind.titles[rng.below(other_kind.titles.len())]);
             let role = match k {
                 0 => "副组长",
                 k if k == count => "具体工作负责人",
@@ -1523,12 +1284,7 @@ pub fn synthetic(departments: usize, seed: u64) -> Book {
             dept.as_str().into(),
             if plus { "加分" } else { "扣分" }.into(),
             points.into(),
-            if plus {
-                reasons_plus[k % 3]
-            } else {
-                reasons_minus[k % 3]
-            }
-            .into(),
+            if plus { reasons_plus[k % 3] } else { reasons_minus[k % 3] }.into(),
             certifier.as_str().into(),
         ]);
     }
@@ -1543,10 +1299,7 @@ pub fn synthetic(departments: usize, seed: u64) -> Book {
     let fact_rows: Vec<(&str, Value)> = vec![
         ("单位名称", institution.as_str().into()),
         ("年度", year.into()),
-        (
-            "发文字号",
-            format!("{abbreviation}院办发〔{year}〕{}号", 10 + seed % 80).into(),
-        ),
+        ("发文字号", format!("{abbreviation}院办发〔{year}〕{}号", 10 + seed % 80).into()),
         ("主送机关", format!("各{}", target_names.join("、")).into()),
         ("发文机关署名", format!("{institution}办公室").into()),
         ("成文日期", (start - Days::new(21)).into()),
