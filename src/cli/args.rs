@@ -17,7 +17,7 @@ const TEMPLATE: &str = "{about}\n\n用法：{usage}\n\n{all-args}{after-help}";
     disable_help_flag = true,
     disable_version_flag = true,
     disable_help_subcommand = true,
-    after_help = "示例：\n  kaoping check                      检查 input/ 中的工作簿\n  kaoping build                      生成全部文件到 output/\n  kaoping build input/2022.xlsx -o /tmp/out\n\n退出状态：0 成功（可有警告）；1 输入有错误或生成失败；2 文件无法读取。"
+    after_help = "每年的流程：init 新建工作簿 → 填写 → check 检查 → build 生成实施方案和安排表\n  → forms 发评分表 → 收回评分表 → build 生成考评报告和汇总表。\n\n示例：\n  kaoping init input/2022年度绩效考评.xlsx   新建空白工作簿\n  kaoping check                              检查 input/ 中的工作簿\n  kaoping forms -o 评分表                     每个考评组生成一份评分表\n  kaoping build input 评分表/                 生成全部文件到 output/\n  kaoping watch                              保存后自动重新生成\n\n退出状态：0 成功（可有警告）；1 输入有错误或生成失败；2 文件无法读取。"
 )]
 pub struct Cli {
     #[command(subcommand)]
