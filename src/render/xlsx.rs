@@ -1,0 +1,818 @@
+//! The summary workbook `…考评结果汇总.xlsx`: the office's working copy of the results.
+//!
+//! Every sheet is one plain table (header in row 1, frozen, with an autofilter) so the
+//! office can sort, filter and paste it elsewhere; numbers are stored as numbers. The
+//! bytes depend on the plan only: the creation date is the plan's 成文日期, never the
+//! clock, so building twice gives the same file.
+
+use std::path::Path;
+
+use rust_xlsxwriter::{
+    Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
+    XlsxError,
+};
+
+use crate::finding::{Finding, Severity};
+use crate::model::{AdjustmentKind, Origin, Plan, Points};
+use crate::score::{GradeState, Results};
+
+/// The font office PCs with Chinese Windows or WPS all have.
+const FONT: &str = "等线";
+const FONT_SIZE: f64 = 11.0;
+/// Points per line of 11-point 等线, as Excel lays it out.
+const LINE_HEIGHT: f64 = 15.0;
+/// The widest a column grows before its text wraps, in Excel's character units.
+const MAX_WIDTH: usize = 40;
+/// Indicator columns of 得分明细 hold short numbers under a long header.
+const MATRIX_WIDTH: usize = 14;
+
+const HEADER_FILL: u32 = 0xD9E1F2;
+const PENDING_FILL: u32 = 0xE4DFEC;
+const ERROR_FILL: u32 = 0xFFC7CE;
+const WARNING_FILL: u32 = 0xFFF2CC;
+const MUTED_FONT: u32 = 0x808080;
+
+/// `阿克苏职业技术学院2021年度绩效考评结果汇总.xlsx`
+pub fn file_name(plan: &Plan) -> String {
+    format!("{}{}年度绩效考评结果汇总.xlsx", plan.info.org, plan.info.year)
+}
+
+/// Builds the summary workbook in memory.
+///
+/// Sheets: 汇总, 类别统计, 得分明细, 评分记录, 加扣分, 问题清单.
+///
+/// # Errors
+///
+/// Only what rust_xlsxwriter reports, e.g. a cell outside Excel's 1,048,576 rows.
+pub fn summary_workbook(
+    plan: &Plan,
+    results: &Results,
+    findings: &[Finding],
+) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let info = &plan.info;
+    let title = format!("{}{}年度绩效考评结果汇总", info.org, info.year);
+    let date = info.date;
+    // chrono guarantees month/day ranges; a year outside u16 cannot pass check.
+    let created = ExcelDateTime::from_ymd(
+        u16::try_from(chrono::Datelike::year(&date)).unwrap_or(1900),
+        chrono::Datelike::month(&date) as u8,
+        chrono::Datelike::day(&date) as u8,
+    )?;
+    let properties = DocProperties::new()
+        .set_title(&title)
+        .set_company(&info.org)
+        .set_author(&info.office)
+        .set_creation_datetime(&created);
+    workbook.set_properties(&properties);
+
+    let sheets = [
+        ("汇总", summary(plan, results)),
+        ("类别统计", statistics(plan, results)),
+        ("得分明细", matrix(plan, results)),
+        ("评分记录", score_records(plan, results)),
+        ("加扣分", adjustments(plan, results)),
+        ("问题清单", problems(findings)),
+    ];
+    for (name, tables) in sheets {
+        let worksheet = workbook.add_worksheet();
+        worksheet.set_name(name)?;
+        write_sheet(worksheet, &tables)?;
+        print_setup(worksheet, &format!("{title}——{name}"))?;
+    }
+    workbook.save_to_buffer()
+}
+
+/// A cell before it is written; numbers stay numbers.
+#[derive(Debug, Clone)]
+enum Cell {
+    Text(String),
+    /// Points, shown with two decimals.
+    Points(Points),
+    /// A count or a rank.
+    Int(usize),
+    Empty,
+}
+
+impl Cell {
+    fn text(s: impl Into<String>) -> Self {
+        Cell::Text(s.into())
+    }
+
+    fn opt(s: &Option<String>) -> Self {
+        s.as_deref().map_or(Cell::Empty, Cell::text)
+    }
+
+    /// What Excel shows, for sizing the column.
+    fn shown(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Points(p) => format!("{:.2}", p.to_f64()),
+            Cell::Int(n) => n.to_string(),
+            Cell::Empty => String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Row {
+    cells: Vec<Cell>,
+    fill: Option<u32>,
+    /// Greyed out: a score that did not count.
+    muted: bool,
+    bold: bool,
+}
+
+impl Row {
+    fn new(cells: Vec<Cell>) -> Self {
+        Self { cells, ..Self::default() }
+    }
+
+    fn fill(mut self, fill: Option<u32>) -> Self {
+        self.fill = fill;
+        self
+    }
+}
+
+/// One table of a sheet. The first table of a sheet gets the frozen header and the
+/// autofilter; a later one (the ties under the statistics) sits below a title line.
+#[derive(Debug, Clone, Default)]
+struct Table {
+    title: Option<String>,
+    headers: Vec<String>,
+    rows: Vec<Row>,
+    /// Column widths are capped here instead of at [`MAX_WIDTH`] (indicator columns).
+    narrow_from: Option<usize>,
+    narrow_to: Option<usize>,
+}
+
+impl Table {
+    fn new(headers: &[&str]) -> Self {
+        Self { headers: headers.iter().map(|h| h.to_string()).collect(), ..Self::default() }
+    }
+
+    fn cap(&self, col: usize) -> usize {
+        match (self.narrow_from, self.narrow_to) {
+            (Some(from), Some(to)) if (from..to).contains(&col) => MATRIX_WIDTH,
+            _ => MAX_WIDTH,
+        }
+    }
+}
+
+/// Display width in Excel's character units: CJK and full-width characters take two.
+fn text_width(s: &str) -> usize {
+    s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+}
+
+/// How many lines a text takes in a column of `width` units.
+fn lines(s: &str, width: usize) -> usize {
+    let usable = width.saturating_sub(1).max(1);
+    s.split('\n').map(|part| text_width(part).div_ceil(usable).max(1)).sum()
+}
+
+fn base_format() -> Format {
+    Format::new()
+        .set_font_name(FONT)
+        .set_font_size(FONT_SIZE)
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::VerticalCenter)
+}
+
+fn write_sheet(ws: &mut Worksheet, tables: &[Table]) -> Result<(), XlsxError> {
+    let columns = tables.iter().map(|t| t.headers.len()).max().unwrap_or(0);
+    let mut widths = vec![6usize; columns];
+    for table in tables {
+        for (col, width) in widths.iter_mut().enumerate() {
+            let cap = table.cap(col);
+            let header = table.headers.get(col).map_or(0, |h| text_width(h));
+            let cells = table
+                .rows
+                .iter()
+                .filter_map(|r| r.cells.get(col))
+                .map(|c| text_width(&c.shown()))
+                .max()
+                .unwrap_or(0);
+            let wanted = if cap == MAX_WIDTH {
+                header.max(cells)
+            } else {
+                // Narrow columns wrap their header rather than grow for it.
+                cells.max(8)
+            };
+            *width = (*width).max((wanted + 2).min(cap));
+        }
+    }
+    for (col, &width) in widths.iter().enumerate() {
+        ws.set_column_width(col as u16, width as f64)?;
+    }
+
+    let header_format = base_format()
+        .set_bold()
+        .set_background_color(Color::RGB(HEADER_FILL))
+        .set_align(FormatAlign::Center)
+        .set_text_wrap();
+    let title_format = Format::new().set_font_name(FONT).set_font_size(FONT_SIZE).set_bold();
+
+    let mut row = 0u32;
+    for (t, table) in tables.iter().enumerate() {
+        if t > 0 {
+            row += 1;
+        }
+        if let Some(title) = &table.title {
+            ws.write_string_with_format(row, 0, title, &title_format)?;
+            row += 1;
+        }
+        let header_row = row;
+        for (col, header) in table.headers.iter().enumerate() {
+            ws.write_string_with_format(row, col as u16, header, &header_format)?;
+        }
+        fit_height(ws, row, table.headers.iter().map(String::as_str), &widths)?;
+        row += 1;
+
+        for r in &table.rows {
+            let shown: Vec<String> = r.cells.iter().map(Cell::shown).collect();
+            for (col, cell) in r.cells.iter().enumerate() {
+                write_cell(ws, row, col as u16, cell, r)?;
+            }
+            fit_height(ws, row, shown.iter().map(String::as_str), &widths)?;
+            row += 1;
+        }
+
+        if t == 0 {
+            ws.set_freeze_panes(header_row + 1, 0)?;
+            ws.set_repeat_rows(header_row, header_row)?;
+            let last_row = header_row + table.rows.len() as u32;
+            let last_col = table.headers.len().saturating_sub(1) as u16;
+            ws.autofilter(header_row, 0, last_row, last_col)?;
+        }
+    }
+    Ok(())
+}
+
+/// Excel does not grow a row for wrapped text in a file it did not lay out itself.
+fn fit_height<'a>(
+    ws: &mut Worksheet,
+    row: u32,
+    texts: impl Iterator<Item = &'a str>,
+    widths: &[usize],
+) -> Result<(), XlsxError> {
+    let needed = texts.zip(widths).map(|(text, &width)| lines(text, width)).max().unwrap_or(1);
+    if needed > 1 {
+        ws.set_row_height(row, LINE_HEIGHT * needed as f64 + 3.0)?;
+    }
+    Ok(())
+}
+
+fn write_cell(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    cell: &Cell,
+    style: &Row,
+) -> Result<(), XlsxError> {
+    let mut format = base_format();
+    if let Some(fill) = style.fill {
+        format = format.set_background_color(Color::RGB(fill));
+    }
+    if style.muted {
+        format = format.set_font_color(Color::RGB(MUTED_FONT));
+    }
+    if style.bold {
+        format = format.set_bold();
+    }
+    match cell {
+        Cell::Text(s) => {
+            ws.write_string_with_format(row, col, s, &format.set_text_wrap())?;
+        }
+        Cell::Points(p) => {
+            let format = format.set_num_format("0.00");
+            ws.write_number_with_format(row, col, p.to_f64(), &format)?;
+        }
+        Cell::Int(n) => {
+            let format = format.set_num_format("0").set_align(FormatAlign::Center);
+            ws.write_number_with_format(row, col, *n as f64, &format)?;
+        }
+        Cell::Empty => {
+            ws.write_blank(row, col, &format)?;
+        }
+    }
+    Ok(())
+}
+
+fn print_setup(ws: &mut Worksheet, title: &str) -> Result<(), XlsxError> {
+    const A4: u8 = 9;
+    ws.set_paper_size(A4)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0)
+        .set_print_center_horizontally(true)
+        // `&` starts a control code in Excel headers.
+        .set_header(format!("&C{}", title.replace('&', "&&")))
+        .set_footer("&C第 &P 页，共 &N 页");
+    Ok(())
+}
+
+/// Soft fill per grade, by position: the best green, then blue and yellow; the last grade
+/// of three or more is red.
+fn grade_fill(state: GradeState, grades: usize) -> u32 {
+    const PALETTE: [u32; 4] = [0xC6EFCE, 0xDDEBF7, 0xFFF2CC, 0xFCE4D6];
+    match state {
+        GradeState::Pending { .. } => PENDING_FILL,
+        GradeState::Proposed { rule } if grades >= 3 && rule == grades - 1 => ERROR_FILL,
+        GradeState::Proposed { rule } => PALETTE[rule.min(PALETTE.len() - 1)],
+    }
+}
+
+fn rules_len(plan: &Plan) -> usize {
+    plan.grading.len().max(1)
+}
+
+fn summary(plan: &Plan, results: &Results) -> Vec<Table> {
+    let mut table = Table::new(&[
+        "部门",
+        "类别",
+        "指标得分",
+        "加分",
+        "扣分",
+        "总分",
+        "排名",
+        "建议等次",
+        "备注",
+    ]);
+    for category in &results.categories {
+        for &d in &category.ranking {
+            let r = results.department(d);
+            let mut notes = Vec::new();
+            if r.bonus_capped {
+                notes.push(format!("加分合计{}分，超过上限，按{}分计", r.bonus_uncapped, r.bonus));
+            }
+            if r.missing() > 0 {
+                notes.push(format!("{}项指标未评分，按0分计", r.missing()));
+            }
+            if r.grade.state.is_pending() {
+                notes.push("总分并列于名额线，请领导小组确定".to_string());
+            }
+            let row = Row::new(vec![
+                Cell::text(&plan.department(d).name),
+                Cell::text(&plan.category(r.category).name),
+                Cell::Points(r.indicator_total),
+                Cell::Points(r.bonus),
+                Cell::Points(r.deduction),
+                Cell::Points(r.total),
+                Cell::Int(r.rank),
+                Cell::text(&r.grade.text),
+                Cell::text(notes.join("；")),
+            ]);
+            let fill = grade_fill(r.grade.state, rules_len(plan));
+            table.rows.push(row.fill(Some(fill)));
+        }
+    }
+    vec![table]
+}
+
+fn statistics(plan: &Plan, results: &Results) -> Vec<Table> {
+    let mut headers: Vec<String> =
+        ["类别", "部门数", "平均分", "最高分", "最低分"].map(String::from).to_vec();
+    for rule in &plan.grading {
+        headers.push(rule.name.clone());
+        if rule.quota.is_some() {
+            headers.push(format!("{}名额", rule.name));
+        }
+    }
+    headers.push("待定".to_string());
+    let mut table = Table { headers, ..Table::default() };
+    for c in &results.categories {
+        let mut cells = vec![
+            Cell::text(&plan.category(c.category).name),
+            Cell::Int(c.count),
+            Cell::Points(c.mean),
+            Cell::Points(c.highest),
+            Cell::Points(c.lowest),
+        ];
+        for g in &c.grades {
+            cells.push(Cell::Int(g.count));
+            if let Some(quota) = g.quota {
+                cells.push(Cell::Int(quota));
+            }
+        }
+        cells.push(Cell::Int(c.grades.iter().map(|g| g.pending).sum()));
+        table.rows.push(Row::new(cells));
+    }
+    let mut tables = vec![table];
+
+    if !results.ties.is_empty() {
+        let mut ties = Table::new(&["类别", "等次", "剩余名额", "总分", "并列部门", "说明"]);
+        ties.title = Some("总分并列于名额线（请领导小组确定）".to_string());
+        for tie in &results.ties {
+            let names: Vec<&str> =
+                tie.tied.iter().map(|&d| plan.department(d).name.as_str()).collect();
+            ties.rows.push(
+                Row::new(vec![
+                    Cell::text(&plan.category(tie.category).name),
+                    Cell::text(&tie.grade_name),
+                    Cell::Int(tie.places),
+                    Cell::Points(tie.total),
+                    Cell::text(names.join("、")),
+                    Cell::text(format!(
+                        "{}个部门总分均为{}，{}仅余{}个名额，其余为{}",
+                        tie.tied.len(),
+                        tie.total,
+                        tie.grade_name,
+                        tie.places,
+                        tie.lower_name
+                    )),
+                ])
+                .fill(Some(PENDING_FILL)),
+            );
+        }
+        tables.push(ties);
+    }
+    tables
+}
+
+fn matrix(plan: &Plan, results: &Results) -> Vec<Table> {
+    let mut headers = vec!["部门".to_string(), "类别".to_string()];
+    for indicator in &plan.indicators {
+        headers.push(format!("{} {}（{}分）", indicator.code, indicator.level2, indicator.max));
+    }
+    let first_indicator = 2;
+    let after_indicators = headers.len();
+    headers.extend(["指标得分", "加分", "扣分", "总分"].map(String::from));
+    let mut table = Table {
+        headers,
+        narrow_from: Some(first_indicator),
+        narrow_to: Some(after_indicators),
+        ..Table::default()
+    };
+    for category in &results.categories {
+        for &d in &category.ranking {
+            let r = results.department(d);
+            let mut cells = vec![
+                Cell::text(&plan.department(d).name),
+                Cell::text(&plan.category(r.category).name),
+            ];
+            cells.extend((0..plan.indicators.len()).map(|i| {
+                match r.lines.iter().find(|l| l.indicator.0 == i) {
+                    Some(line) if line.missing => Cell::text("未评分"),
+                    Some(line) => Cell::Points(line.mean),
+                    None => Cell::Empty,
+                }
+            }));
+            cells.extend([
+                Cell::Points(r.indicator_total),
+                Cell::Points(r.bonus),
+                Cell::Points(r.deduction),
+                Cell::Points(r.total),
+            ]);
+            table.rows.push(Row::new(cells));
+        }
+    }
+    vec![table]
+}
+
+/// `[第一组评分.xlsx]评分!D12`, the way Excel writes a reference into another file.
+fn source(origin: &Origin) -> String {
+    let file = origin.file.file_name().unwrap_or(origin.file.as_os_str()).to_string_lossy();
+    format!("[{file}]{}!{}", origin.sheet, origin.cell)
+}
+
+fn score_records(plan: &Plan, results: &Results) -> Vec<Table> {
+    let mut table =
+        Table::new(&["部门", "指标编号", "指标", "考评人", "得分", "备注", "来源", "状态"]);
+    for r in &results.departments {
+        let dept = &plan.department(r.dept).name;
+        for line in &r.lines {
+            let indicator = plan.indicator(line.indicator);
+            if line.missing {
+                table.rows.push(
+                    Row::new(vec![
+                        Cell::text(dept),
+                        Cell::text(&indicator.code),
+                        Cell::text(&indicator.level2),
+                        Cell::Empty,
+                        Cell::Empty,
+                        Cell::Empty,
+                        Cell::Empty,
+                        Cell::text("无人评分，按0分计"),
+                    ])
+                    .fill(Some(WARNING_FILL)),
+                );
+            }
+            for &e in &line.entries {
+                let entry = &plan.scores[e];
+                let status = match line.dropped {
+                    Some(d) if d.highest_entry == e => "去掉最高分",
+                    Some(d) if d.lowest_entry == e => "去掉最低分",
+                    _ => "计入",
+                };
+                let mut row = Row::new(vec![
+                    Cell::text(dept),
+                    Cell::text(&indicator.code),
+                    Cell::text(&indicator.level2),
+                    Cell::text(&plan.member(entry.evaluator).name),
+                    Cell::Points(entry.score.points()),
+                    Cell::opt(&entry.note),
+                    Cell::text(source(&entry.origin)),
+                    Cell::text(status),
+                ]);
+                row.muted = status != "计入";
+                table.rows.push(row);
+            }
+        }
+        // Recused members hand in no score for this department; their refused rows, if
+        // any, are in 问题清单.
+        let group = plan.group_for(r.category);
+        for (index, member) in plan.group(group).members.iter().enumerate() {
+            let id = crate::model::MemberId { group, index };
+            if member.role.scores() && plan.recuses(id, r.dept) {
+                let mut row = Row::new(vec![
+                    Cell::text(dept),
+                    Cell::Empty,
+                    Cell::text("（全部指标）"),
+                    Cell::text(&member.name),
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::text("回避（本部门人员），不计入"),
+                ]);
+                row.muted = true;
+                table.rows.push(row);
+            }
+        }
+    }
+    vec![table]
+}
+
+fn adjustments(plan: &Plan, results: &Results) -> Vec<Table> {
+    let mut table = Table::new(&[
+        "部门",
+        "类别",
+        "类型",
+        "分值",
+        "计入分值",
+        "事由",
+        "认定部门",
+        "佐证材料",
+        "来源",
+        "说明",
+    ]);
+    for r in &results.departments {
+        for line in &r.adjustments {
+            let adj = &plan.adjustments[line.adjustment];
+            let cut = line.counted < line.amount;
+            let note = match (cut, plan.info.bonus_cap) {
+                (true, Some(cap)) if line.counted == Points::ZERO => {
+                    format!("加分已达上限{cap}分，未计入")
+                }
+                (true, Some(cap)) => {
+                    format!("加分超过上限{cap}分，计入{}分", line.counted)
+                }
+                _ => String::new(),
+            };
+            let fill = match adj.kind {
+                AdjustmentKind::Bonus if cut => Some(WARNING_FILL),
+                _ => None,
+            };
+            table.rows.push(
+                Row::new(vec![
+                    Cell::text(&plan.department(r.dept).name),
+                    Cell::text(&plan.category(r.category).name),
+                    Cell::text(adj.kind.label()),
+                    Cell::Points(adj.amount),
+                    Cell::Points(line.counted),
+                    Cell::text(&adj.reason),
+                    Cell::text(&adj.authority),
+                    Cell::opt(&adj.evidence),
+                    Cell::text(source(&adj.origin)),
+                    Cell::text(note),
+                ])
+                .fill(fill),
+            );
+        }
+    }
+    vec![table]
+}
+
+fn problems(findings: &[Finding]) -> Vec<Table> {
+    let mut table = Table::new(&["级别", "文件", "工作表", "单元格", "说明"]);
+    for f in findings {
+        let file = f
+            .location
+            .file
+            .as_deref()
+            .and_then(Path::file_name)
+            .map(|n| n.to_string_lossy().into_owned());
+        let fill = match f.severity {
+            Severity::Error => Some(ERROR_FILL),
+            Severity::Warning => Some(WARNING_FILL),
+            Severity::Info => None,
+        };
+        table.rows.push(
+            Row::new(vec![
+                Cell::text(f.severity.label()),
+                Cell::opt(&file),
+                Cell::opt(&f.location.sheet),
+                Cell::opt(&f.location.cell.map(|c| c.to_string())),
+                Cell::text(&f.message),
+            ])
+            .fill(fill),
+        );
+    }
+    if findings.is_empty() {
+        table.rows.push(Row::new(vec![
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::text("未发现问题"),
+        ]));
+    }
+    vec![table]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use calamine::{Data, Reader, Xlsx};
+
+    use super::*;
+    use crate::finding::{CellRef, Location};
+    use crate::model::{AdjustmentKind, Applies};
+    use crate::score::score;
+    use crate::score::tests::Builder;
+
+    fn plan() -> Plan {
+        let mut b = Builder::new().cap(500).trimmed();
+        // 30% of 10 = 3 优秀 places; the 3rd and 4th tie at 95.
+        let colleges = b
+            .with_totals("二级学院", &[9900, 9500, 9800, 9500, 9000, 8800, 8000, 7000, 6000, 5000]);
+        b.adjust(colleges[4], AdjustmentKind::Bonus, 400);
+        b.adjust(colleges[4], AdjustmentKind::Bonus, 300);
+        b.adjust(colleges[5], AdjustmentKind::Deduction, 125);
+        let offices = b.category("处（室）");
+        let i = b.indicator("B1", Applies::Category(offices), 10000);
+        let members: Vec<_> =
+            ["张三", "李四", "王五", "赵六"].iter().map(|n| b.member(offices, n, None)).collect();
+        let d1 = b.dept("教务处", offices);
+        let d2 = b.dept("学生处", offices);
+        let recused = b.member(offices, "钱七", Some(d2));
+        for (m, s) in members.iter().zip([9000, 8000, 8500, 7000]) {
+            b.score(d1, i, *m, s);
+        }
+        for (m, s) in members.iter().zip([9100, 8100, 8600, 7100]) {
+            b.score(d2, i, *m, s);
+        }
+        b.score(d1, i, recused, 8333);
+        b.plan
+    }
+
+    fn findings() -> Vec<Finding> {
+        vec![
+            Finding::error(
+                Location::cell(Path::new("/tmp/in/考评.xlsx"), "评分", CellRef::new(11, 3)),
+                "得分 120 超过指标 C03 的分值 20",
+            ),
+            Finding::warning(Location::sheet(Path::new("考评.xlsx"), "考评组"), "交叉考评"),
+        ]
+    }
+
+    fn read(bytes: &[u8], sheet: &str) -> Vec<Vec<Data>> {
+        let mut xlsx = Xlsx::new(Cursor::new(bytes.to_vec())).unwrap();
+        let range = xlsx.worksheet_range(sheet).unwrap();
+        range.rows().map(|r| r.to_vec()).collect()
+    }
+
+    fn text(d: &Data) -> String {
+        match d {
+            Data::String(s) => s.clone(),
+            Data::Empty => String::new(),
+            other => panic!("expected text, got {other:?}"),
+        }
+    }
+
+    fn number(d: &Data) -> f64 {
+        match d {
+            Data::Float(f) => *f,
+            Data::Int(i) => *i as f64,
+            other => panic!("expected a number, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn summary_sheet_equals_results() {
+        let plan = plan();
+        let results = score(&plan);
+        let bytes = summary_workbook(&plan, &results, &findings()).unwrap();
+        let rows = read(&bytes, "汇总");
+        let header: Vec<String> = rows[0].iter().map(text).collect();
+        assert_eq!(
+            header,
+            ["部门", "类别", "指标得分", "加分", "扣分", "总分", "排名", "建议等次", "备注"]
+        );
+        assert_eq!(rows.len(), 1 + plan.departments.len());
+        let mut seen = Vec::new();
+        for row in &rows[1..] {
+            let name = text(&row[0]);
+            let d = plan.dept_ids().find(|&d| plan.department(d).name == name).unwrap();
+            let r = results.department(d);
+            assert_eq!(text(&row[1]), plan.category(r.category).name);
+            assert_eq!(number(&row[2]), r.indicator_total.to_f64());
+            assert_eq!(number(&row[3]), r.bonus.to_f64());
+            assert_eq!(number(&row[4]), r.deduction.to_f64());
+            assert_eq!(number(&row[5]), r.total.to_f64());
+            assert_eq!(number(&row[6]), r.rank as f64);
+            assert_eq!(text(&row[7]), r.grade.text);
+            seen.push(d);
+        }
+        // Per category, in rank order.
+        let expected: Vec<_> = results.categories.iter().flat_map(|c| c.ranking.clone()).collect();
+        assert_eq!(seen, expected);
+        assert!(rows.iter().any(|r| text(&r[7]) == "待定（优秀/良好）"));
+    }
+
+    #[test]
+    fn problem_sheet_lists_findings() {
+        let plan = plan();
+        let results = score(&plan);
+        let bytes = summary_workbook(&plan, &results, &findings()).unwrap();
+        let rows: Vec<Vec<String>> =
+            read(&bytes, "问题清单").iter().map(|r| r.iter().map(text).collect()).collect();
+        assert_eq!(
+            rows,
+            [
+                vec!["级别", "文件", "工作表", "单元格", "说明"],
+                vec!["错误", "考评.xlsx", "评分", "D12", "得分 120 超过指标 C03 的分值 20"],
+                vec!["警告", "考评.xlsx", "考评组", "", "交叉考评"],
+            ]
+        );
+
+        let bytes = summary_workbook(&plan, &results, &[]).unwrap();
+        let rows = read(&bytes, "问题清单");
+        assert_eq!(text(&rows[1][4]), "未发现问题");
+    }
+
+    #[test]
+    fn score_records_mark_trimmed_and_recused() {
+        let plan = plan();
+        let results = score(&plan);
+        let bytes = summary_workbook(&plan, &results, &[]).unwrap();
+        let rows = read(&bytes, "评分记录");
+        let of = |dept: &str| -> Vec<(String, String)> {
+            rows.iter()
+                .filter(|r| text(&r[0]) == dept)
+                .map(|r| (text(&r[3]), text(&r[7])))
+                .collect()
+        };
+        let status = |s: &str| s.to_string();
+        assert_eq!(
+            of("学生处"),
+            [
+                ("张三".into(), status("去掉最高分")),
+                ("李四".into(), status("计入")),
+                ("王五".into(), status("计入")),
+                ("赵六".into(), status("去掉最低分")),
+                ("钱七".into(), status("回避（本部门人员），不计入")),
+            ]
+        );
+        let scored: Vec<_> = rows[1..].iter().filter(|r| !matches!(r[4], Data::Empty)).collect();
+        assert_eq!(scored.len(), plan.scores.len());
+        assert!(text(&rows[1][6]).starts_with("[考评.xlsx]评分!A"));
+    }
+
+    #[test]
+    fn matrix_and_adjustments() {
+        let plan = plan();
+        let results = score(&plan);
+        let bytes = summary_workbook(&plan, &results, &[]).unwrap();
+        let rows = read(&bytes, "得分明细");
+        assert_eq!(text(&rows[0][2]), "二级学院1 指标二级学院1（100分）");
+        assert_eq!(text(&rows[0][rows[0].len() - 1]), "总分");
+        // 教务处: trimmed (80 + 85 + 83.33) / 3 = 82.78, no 二级学院 indicator.
+        let row = rows.iter().find(|r| text(&r[0]) == "教务处").unwrap();
+        assert_eq!(row[2], Data::Empty);
+        assert_eq!(number(&row[3]), 82.78);
+
+        let rows = read(&bytes, "加扣分");
+        let notes: Vec<(f64, String)> =
+            rows[1..].iter().map(|r| (number(&r[4]), text(&r[9]))).collect();
+        assert_eq!(
+            notes,
+            [(4.0, String::new()), (1.0, "加分超过上限5分，计入1分".into()), (1.25, String::new()),]
+        );
+    }
+
+    #[test]
+    fn bytes_are_deterministic() {
+        let plan = plan();
+        let results = score(&plan);
+        let a = summary_workbook(&plan, &results, &findings()).unwrap();
+        let b = summary_workbook(&plan, &results, &findings()).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn widths_count_cjk_twice() {
+        assert_eq!(text_width("C01 党建"), 8);
+        assert_eq!(lines("一二三四五六七八九十", 11), 2);
+        assert_eq!(lines("abc", 10), 1);
+    }
+}
