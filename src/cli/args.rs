@@ -35,36 +35,42 @@ pub enum Command {
     /// 检查输入并生成全部文件（默认读取 input/，写入 output/）
     #[command(
         help_template = TEMPLATE,
+        override_usage = "kaoping build [工作簿或目录]... [选项]",
         after_help = "示例：\n  kaoping build\n  kaoping build input/2021年度绩效考评.xlsx 评分表/ -o 输出\n  kaoping build --emit-typst typst源码/\n\n生成的文件先写入输出目录旁的临时目录，全部成功后才放入输出目录；\n任何一步失败时，输出目录中原有的文件保持不变。"
     )]
     Build(BuildArgs),
     /// 只检查输入工作簿，列出错误、警告和提示，不生成文件
     #[command(
         help_template = TEMPLATE,
+        override_usage = "kaoping check [工作簿或目录]... [选项]",
         after_help = "示例：\n  kaoping check\n  kaoping check input/2021年度绩效考评.xlsx 评分表/\n\n退出状态：0 没有错误；1 有错误；2 有文件无法读取。"
     )]
     Check(CheckArgs),
     /// 新建空白的输入工作簿（含填写说明、示例行和数据验证）
     #[command(
         help_template = TEMPLATE,
+        override_usage = "kaoping init [文件] [选项]",
         after_help = "示例：\n  kaoping init                                   新建 input/新年度.xlsx\n  kaoping init input/2025年度绩效考评.xlsx --year 2025\n\n已有同名文件时不会覆盖，退出状态为 1。"
     )]
     Init(InitArgs),
     /// 为每个考评组生成评分表（Excel 工作簿），收回后与主工作簿一起读取
     #[command(
         help_template = TEMPLATE,
+        override_usage = "kaoping forms [工作簿或目录]... [选项]",
         after_help = "示例：\n  kaoping forms                                  读取 input/，写入 评分表/\n  kaoping forms input/2025年度绩效考评.xlsx -o 评分表\n  kaoping forms --force                          重新生成，覆盖已有的评分表\n\n收回评分表后放回同一目录，再运行：\n  kaoping check input/ 评分表/\n  kaoping build input/ 评分表/\n\n退出状态：0 成功；1 输入有错误、评分表已存在或写入失败；2 文件无法读取。"
     )]
     Forms(FormsArgs),
     /// 监视工作簿和模板，保存后自动重新生成（按 Ctrl+C 退出）
     #[command(
         help_template = TEMPLATE,
+        override_usage = "kaoping watch [工作簿或目录]... [选项]",
         after_help = "示例：\n  kaoping watch\n  kaoping watch input/2022年度绩效考评.xlsx 评分表/ -o output\n\nExcel、WPS 保存时产生的临时文件和 ~$ 锁定文件会被忽略；出错后继续监视。"
     )]
     Watch(BuildArgs),
     /// 列出各字体角色（小标宋、仿宋、黑体、楷体、宋体）实际使用的字体
     #[command(
         help_template = TEMPLATE,
+        override_usage = "kaoping fonts [选项]",
         after_help = "示例：\n  kaoping fonts\n  kaoping fonts --no-system-fonts"
     )]
     Fonts(FontArgs),
@@ -119,14 +125,28 @@ pub struct EngineArgs {
 pub struct BuildArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// 输出目录
-    #[arg(short, long, value_name = "目录", default_value = "output", help_heading = "输出")]
+    /// 输出目录 [默认：output/]
+    #[arg(
+        short,
+        long,
+        value_name = "目录",
+        default_value = "output",
+        hide_default_value = true,
+        help_heading = "输出"
+    )]
     pub output: PathBuf,
     /// 同时把每个文件的 typst 源码写入此目录（可用 typst compile 复现）
     #[arg(long, value_name = "目录", help_heading = "输出")]
     pub emit_typst: Option<PathBuf>,
     /// 并行排版的线程数 [默认：CPU 核数]
-    #[arg(short = 'j', long, value_name = "数量", default_value_t = 0, help_heading = "输出")]
+    #[arg(
+        short = 'j',
+        long,
+        value_name = "数量",
+        default_value_t = 0,
+        hide_default_value = true,
+        help_heading = "输出"
+    )]
     pub jobs: usize,
     #[command(flatten)]
     pub engine: EngineArgs,
