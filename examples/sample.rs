@@ -14,10 +14,7 @@ use kaoping::sample::{self, Book};
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (book, out) = match args.as_slice() {
-        [] => (
-            sample::reference_2021(),
-            Path::new("input").join(sample::REFERENCE_FILE_NAME),
-        ),
+        [] => (sample::reference_2021(), Path::new("input").join(sample::REFERENCE_FILE_NAME)),
         [out] if !out.starts_with("--") => (sample::reference_2021(), PathBuf::from(out)),
         [flag, n, out, rest @ ..] if flag == "--synthetic" && rest.len() <= 1 => {
             let Ok(n) = n.parse::<usize>() else {

@@ -99,22 +99,9 @@ fn open_err(path: &Path) -> ReadError {
 #[test]
 fn text_file_named_xlsx_says_it_is_text() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(
-        dir.path(),
-        "考评.xlsx",
-        "这是一段说明文字。\n没有表格。\n".as_bytes(),
-    );
+    let path = write(dir.path(), "考评.xlsx", "这是一段说明文字。\n没有表格。\n".as_bytes());
     let err = open_err(&path);
-    assert!(
-        matches!(
-            err,
-            ReadError::NotAWorkbook {
-                kind: FileKind::Text,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, ReadError::NotAWorkbook { kind: FileKind::Text, .. }), "{err:?}");
     assert!(err.to_string().contains("文本文件"));
 }
 
@@ -126,13 +113,7 @@ fn csv_says_save_as_xlsx() {
         let path = write(dir.path(), name, csv.as_bytes());
         let err = open_err(&path);
         assert!(
-            matches!(
-                err,
-                ReadError::NotAWorkbook {
-                    kind: FileKind::Csv { .. },
-                    ..
-                }
-            ),
+            matches!(err, ReadError::NotAWorkbook { kind: FileKind::Csv { .. }, .. }),
             "{err:?}"
         );
         let message = err.to_string();
@@ -164,10 +145,7 @@ fn zip_without_workbook_lists_what_it_has() {
     let bytes = zip_of(&[("照片/1.jpg", b"\xFF\xD8\xFF"), ("说明.txt", b"hi")]);
     let path = write(dir.path(), "材料.xlsx", &bytes);
     let err = open_err(&path);
-    assert!(
-        matches!(err, ReadError::ZipWithoutWorkbook { .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, ReadError::ZipWithoutWorkbook { .. }), "{err:?}");
     assert!(err.to_string().contains("说明.txt"));
 }
 
@@ -194,10 +172,7 @@ fn encrypted_workbook() {
 fn ods_spreadsheet() {
     let dir = tempfile::tempdir().unwrap();
     let bytes = zip_of(&[
-        (
-            "mimetype",
-            b"application/vnd.oasis.opendocument.spreadsheet",
-        ),
+        ("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"),
         ("content.xml", b"<office:document-content/>"),
     ]);
     let path = write(dir.path(), "表格.ods", &bytes);
@@ -222,16 +197,7 @@ fn lock_file_beside_a_workbook_is_ignored() {
 
     // Named explicitly, the lock file is explained rather than read.
     let err = open_err(&dir.path().join("~$评分.xlsx"));
-    assert!(
-        matches!(
-            err,
-            ReadError::NotAWorkbook {
-                kind: FileKind::LockFile,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, ReadError::NotAWorkbook { kind: FileKind::LockFile, .. }), "{err:?}");
 }
 
 #[test]
@@ -242,18 +208,13 @@ fn folder_with_other_formats_includes_them_for_an_explanation() {
     write(dir.path(), "c.csv", b"a,b\n1,2\n");
     write(dir.path(), "d.txt", b"notes");
     let inputs = collect_inputs(&[dir.path().to_path_buf()]).unwrap();
-    let names: Vec<_> = inputs
-        .iter()
-        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
+    let names: Vec<_> =
+        inputs.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
     assert_eq!(names, ["a.xlsx", "b.xls", "c.csv"]);
 
     let empty = tempfile::tempdir().unwrap();
     let err = collect_inputs(&[empty.path().to_path_buf()]).unwrap_err();
-    assert!(
-        matches!(err, ReadError::NoWorkbookInFolder { .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, ReadError::NoWorkbookInFolder { .. }), "{err:?}");
     assert_eq!(err.path(), empty.path());
 }
 
@@ -279,10 +240,7 @@ fn missing_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("不存在.xlsx");
     assert!(matches!(open_err(&path), ReadError::NotFound { .. }));
-    assert!(matches!(
-        collect_inputs(&[path]),
-        Err(ReadError::NotFound { .. })
-    ));
+    assert!(matches!(collect_inputs(&[path]), Err(ReadError::NotFound { .. })));
 }
 
 fn merged_schedule() -> Workbook {
@@ -292,9 +250,7 @@ fn merged_schedule() -> Workbook {
     for (col, header) in ["类别", "部门", "日期", "时间"].iter().enumerate() {
         sheet.write(0, col as u16, *header).unwrap();
     }
-    sheet
-        .merge_range(1, 0, 3, 0, "二级学院", &Format::new())
-        .unwrap();
+    sheet.merge_range(1, 0, 3, 0, "二级学院", &Format::new()).unwrap();
     for (row, dept) in [(1, "信息工程学院"), (2, "财经学院"), (3, "医学院")] {
         sheet.write(row, 1, dept).unwrap();
         sheet.write(row, 2, "2021-11-29").unwrap();
@@ -313,19 +269,12 @@ fn merged_cells_read_the_top_left_value_and_say_so() {
     assert_eq!(note.severity, Severity::Info);
     assert_eq!(note.location.sheet.as_deref(), Some("日程"));
     assert_eq!(note.location.cell, Some(CellRef::new(1, 0)));
-    assert_eq!(
-        note.message,
-        "合并单元格 A2:A4 已按左上角的值“二级学院”读取"
-    );
+    assert_eq!(note.message, "合并单元格 A2:A4 已按左上角的值“二级学院”读取");
 
     let sheet = book.sheet("日程").unwrap();
-    let table = sheet
-        .table(&book.path, &[required("类别"), required("部门")])
-        .unwrap();
-    let categories: Vec<String> = table
-        .rows()
-        .map(|row| row.required_text("类别").unwrap())
-        .collect();
+    let table = sheet.table(&book.path, &[required("类别"), required("部门")]).unwrap();
+    let categories: Vec<String> =
+        table.rows().map(|row| row.required_text("类别").unwrap()).collect();
     assert_eq!(categories, ["二级学院", "二级学院", "二级学院"]);
 }
 
@@ -337,25 +286,16 @@ fn formula_cells_use_cached_values_and_error_cells_are_named() {
     sheet.write(0, 0, "部门").unwrap();
     sheet.write(0, 1, "得分").unwrap();
     sheet.write(1, 0, "教务处").unwrap();
-    sheet
-        .write_formula(1, 1, Formula::new("=9*2").set_result("18"))
-        .unwrap();
+    sheet.write_formula(1, 1, Formula::new("=9*2").set_result("18")).unwrap();
     sheet.write(2, 0, "人事处").unwrap();
-    sheet
-        .write_formula(2, 1, Formula::new("=1/0").set_result("#DIV/0!"))
-        .unwrap();
+    sheet.write_formula(2, 1, Formula::new("=1/0").set_result("#DIV/0!")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "公式.xlsx", &book.save_to_buffer().unwrap());
     let book = open(&path).unwrap();
     let sheet = book.sheet("评分").unwrap();
-    assert_eq!(
-        sheet.cells.get_value((2, 1)),
-        Some(&Data::Error(CellErrorType::Div0))
-    );
+    assert_eq!(sheet.cells.get_value((2, 1)), Some(&Data::Error(CellErrorType::Div0)));
 
-    let table = sheet
-        .table(&book.path, &[required("部门"), required("得分")])
-        .unwrap();
+    let table = sheet.table(&book.path, &[required("部门"), required("得分")]).unwrap();
     let rows: Vec<_> = table.rows().collect();
     assert_eq!(rows[0].required_points("得分").unwrap().hundredths(), 1800);
     let finding = rows[1].required_points("得分").unwrap_err();
@@ -372,11 +312,7 @@ fn formula_cells_use_cached_values_and_error_cells_are_named() {
 fn a_million_rows_are_refused_quickly() {
     let mut data = Vec::with_capacity(50 * 1_000_000);
     for row in 1..=1_000_000u32 {
-        write!(
-            data,
-            r#"<row r="{row}"><c r="A{row}"><v>{row}</v></c></row>"#
-        )
-        .unwrap();
+        write!(data, r#"<row r="{row}"><c r="A{row}"><v>{row}</v></c></row>"#).unwrap();
     }
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "百万行.xlsx", &xlsx_with_sheet_data(&data));
@@ -384,20 +320,8 @@ fn a_million_rows_are_refused_quickly() {
     let started = Instant::now();
     let err = open_err(&path);
     let elapsed = started.elapsed();
-    assert!(
-        matches!(
-            &err,
-            ReadError::TooLarge {
-                limit: Limit::Rows { .. },
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    assert!(
-        err.to_string().contains("工作表“评分”超过 500000 行"),
-        "{err}"
-    );
+    assert!(matches!(&err, ReadError::TooLarge { limit: Limit::Rows { .. }, .. }), "{err:?}");
+    assert!(err.to_string().contains("工作表“评分”超过 500000 行"), "{err}");
     assert!(elapsed.as_secs() < 60, "took {elapsed:?}");
 }
 
@@ -408,16 +332,7 @@ fn scattered_cells_are_refused_before_allocating_their_rectangle() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "角落.xlsx", &xlsx_with_sheet_data(data));
     let err = open_err(&path);
-    assert!(
-        matches!(
-            &err,
-            ReadError::TooLarge {
-                limit: Limit::SheetCells { .. },
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(&err, ReadError::TooLarge { limit: Limit::SheetCells { .. }, .. }), "{err:?}");
     assert!(err.to_string().contains("A1:XFD1048576"), "{err}");
 }
 
@@ -434,16 +349,7 @@ fn zip_bomb_by_ratio() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "bomb.xlsx", &bytes);
     let err = open_err(&path);
-    assert!(
-        matches!(
-            &err,
-            ReadError::TooLarge {
-                limit: Limit::Ratio { .. },
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(&err, ReadError::TooLarge { limit: Limit::Ratio { .. }, .. }), "{err:?}");
 }
 
 #[test]
@@ -451,25 +357,13 @@ fn zip_bomb_by_declared_size() {
     let mut bytes = score_xlsx();
     // Declare 600 MiB for the first part in the central directory; the zip reader would
     // stop at the declared size, so declarations are what bound the work.
-    let central = bytes
-        .windows(4)
-        .position(|w| w == b"PK\x01\x02")
-        .expect("a central directory");
+    let central = bytes.windows(4).position(|w| w == b"PK\x01\x02").expect("a central directory");
     let size_field = central + 24;
     bytes[size_field..size_field + 4].copy_from_slice(&(600u32 * 1024 * 1024).to_le_bytes());
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "declared.xlsx", &bytes);
     let err = open_err(&path);
-    assert!(
-        matches!(
-            &err,
-            ReadError::TooLarge {
-                limit: Limit::Unpacked { .. },
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(&err, ReadError::TooLarge { limit: Limit::Unpacked { .. }, .. }), "{err:?}");
 }
 
 proptest! {
@@ -554,9 +448,7 @@ fn mutate_part(xlsx: &[u8], part: usize, edits: &[(prop::sample::Index, u8)]) ->
         }
         parts.push((file.name().unwrap().to_string(), data));
     }
-    let parts: Vec<(&str, &[u8])> = parts
-        .iter()
-        .map(|(name, data)| (name.as_str(), data.as_slice()))
-        .collect();
+    let parts: Vec<(&str, &[u8])> =
+        parts.iter().map(|(name, data)| (name.as_str(), data.as_slice())).collect();
     zip_of(&parts)
 }

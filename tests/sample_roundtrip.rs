@@ -17,10 +17,7 @@ fn text<'a>(sheet: &'a SheetData, row: usize, col: &str) -> &'a str {
 }
 
 fn number(sheet: &SheetData, row: usize, col: &str) -> f64 {
-    sheet
-        .get(row, col)
-        .and_then(Value::as_number)
-        .expect("a number cell")
+    sheet.get(row, col).and_then(Value::as_number).expect("a number cell")
 }
 
 /// Every cell of the book reads back as the kind of cell it was written as.
@@ -32,10 +29,7 @@ fn assert_roundtrip(book: &Book) {
         let range: Range<Data> = xlsx.worksheet_range(&sheet.name).unwrap();
         let top = sheet.blank_rows_above;
         for (c, h) in sheet.header.iter().enumerate() {
-            assert_eq!(
-                range.get_value((top, c as u32)),
-                Some(&Data::String(h.clone()))
-            );
+            assert_eq!(range.get_value((top, c as u32)), Some(&Data::String(h.clone())));
         }
         for (r, row) in sheet.rows.iter().enumerate() {
             for (c, value) in row.iter().enumerate() {
@@ -49,21 +43,15 @@ fn assert_roundtrip(book: &Book) {
                         assert_eq!(got, Data::Float(*n), "{at}")
                     }
                     Value::Date(d) => {
-                        let Data::DateTime(dt) = got else {
-                            panic!("{at}: {got:?}")
-                        };
+                        let Data::DateTime(dt) = got else { panic!("{at}: {got:?}") };
                         assert_eq!(dt.as_datetime(), Some(d.and_time(NaiveTime::MIN)), "{at}");
                     }
                     Value::DateTime(expected) => {
-                        let Data::DateTime(dt) = got else {
-                            panic!("{at}: {got:?}")
-                        };
+                        let Data::DateTime(dt) = got else { panic!("{at}: {got:?}") };
                         assert_eq!(dt.as_datetime(), Some(*expected), "{at}");
                     }
                     Value::Time(t) => {
-                        let Data::DateTime(dt) = got else {
-                            panic!("{at}: {got:?}")
-                        };
+                        let Data::DateTime(dt) = got else { panic!("{at}: {got:?}") };
                         assert_eq!(dt.as_datetime().map(|d| d.time()), Some(*t), "{at}");
                     }
                     Value::ErrorDiv0 => {
@@ -86,76 +74,31 @@ fn reference_has_the_spec_sheets_and_headers() {
     let mut xlsx = open(book.to_xlsx_bytes().unwrap());
     assert_eq!(
         xlsx.sheet_names(),
-        [
-            "文件信息",
-            "部门",
-            "领导小组",
-            "考评组",
-            "日程",
-            "指标",
-            "评分",
-            "加扣分",
-            "定等规则"
-        ]
+        ["文件信息", "部门", "领导小组", "考评组", "日程", "指标", "评分", "加扣分", "定等规则"]
     );
     let headers = |xlsx: &mut Xlsx<_>, name: &str| -> Vec<String> {
         let range = xlsx.worksheet_range(name).unwrap();
-        range
-            .rows()
-            .next()
-            .unwrap()
-            .iter()
-            .map(|d| d.to_string())
-            .collect()
+        range.rows().next().unwrap().iter().map(|d| d.to_string()).collect()
     };
     assert_eq!(
         headers(&mut xlsx, "考评组"),
-        [
-            "考评组",
-            "考评对象",
-            "小组职务",
-            "姓名",
-            "职务",
-            "所在部门",
-            "联系电话"
-        ]
+        ["考评组", "考评对象", "小组职务", "姓名", "职务", "所在部门", "联系电话"]
     );
-    assert_eq!(
-        headers(&mut xlsx, "日程"),
-        ["类别", "部门", "日期", "时间", "地点"]
-    );
-    assert_eq!(
-        headers(&mut xlsx, "评分"),
-        ["部门", "指标编号", "考评人", "得分", "备注"]
-    );
+    assert_eq!(headers(&mut xlsx, "日程"), ["类别", "部门", "日期", "时间", "地点"]);
+    assert_eq!(headers(&mut xlsx, "评分"), ["部门", "指标编号", "考评人", "得分", "备注"]);
 
     // 成文日期 is a real date, 动员会时间 a real date-time.
     let facts = xlsx.worksheet_range("文件信息").unwrap();
     let fact = |key: &str| {
-        facts
-            .rows()
-            .find(|r| r[0] == Data::String(key.into()))
-            .map(|r| r[1].clone())
-            .unwrap()
+        facts.rows().find(|r| r[0] == Data::String(key.into())).map(|r| r[1].clone()).unwrap()
     };
-    let Data::DateTime(signed) = fact("成文日期") else {
-        panic!("成文日期 is not a date")
-    };
-    assert_eq!(
-        signed.as_datetime().unwrap().date(),
-        NaiveDate::from_ymd_opt(2021, 11, 8).unwrap()
-    );
+    let Data::DateTime(signed) = fact("成文日期") else { panic!("成文日期 is not a date") };
+    assert_eq!(signed.as_datetime().unwrap().date(), NaiveDate::from_ymd_opt(2021, 11, 8).unwrap());
     let Data::DateTime(meeting) = fact("动员会时间") else {
         panic!("动员会时间 is not a date-time")
     };
-    assert_eq!(
-        meeting.as_datetime().unwrap().to_string(),
-        "2021-11-26 10:30:00"
-    );
-    assert_eq!(
-        fact("发文字号"),
-        Data::String("阿职院办发[2021]45号".into())
-    );
+    assert_eq!(meeting.as_datetime().unwrap().to_string(), "2021-11-26 10:30:00");
+    assert_eq!(fact("发文字号"), Data::String("阿职院办发[2021]45号".into()));
 }
 
 #[test]
@@ -171,21 +114,11 @@ fn div0_and_formula_cells_read_as_excel_writes_them() {
     let mut book = sample::reference_2021();
     let scores = book.sheet_mut("评分").unwrap();
     scores.set(0, "得分", Value::ErrorDiv0);
-    scores.set(
-        1,
-        "得分",
-        Value::Formula {
-            formula: "=4*4.5".into(),
-            cached: 18.0,
-        },
-    );
+    scores.set(1, "得分", Value::Formula { formula: "=4*4.5".into(), cached: 18.0 });
     scores.blank_rows_above = 2;
     let mut xlsx = open(book.to_xlsx_bytes().unwrap());
     let range = xlsx.worksheet_range("评分").unwrap();
-    assert_eq!(
-        range.get_value((3, 3)),
-        Some(&Data::Error(CellErrorType::Div0))
-    );
+    assert_eq!(range.get_value((3, 3)), Some(&Data::Error(CellErrorType::Div0)));
     assert_eq!(range.get_value((4, 3)), Some(&Data::Float(18.0)));
     let formulas = xlsx.worksheet_formula("评分").unwrap();
     assert_eq!(formulas.get_value((3, 3)).map(String::as_str), Some("1/0"));
@@ -202,10 +135,7 @@ fn groups(book: &Book) -> BTreeMap<String, (String, Vec<(String, String)>)> {
             .or_insert_with(|| (text(sheet, r, "考评对象").to_owned(), Vec::new()));
         assert_eq!(entry.0, text(sheet, r, "考评对象"));
         if matches!(text(sheet, r, "小组职务"), "组长" | "副组长" | "成员") {
-            entry.1.push((
-                text(sheet, r, "姓名").into(),
-                text(sheet, r, "所在部门").into(),
-            ));
+            entry.1.push((text(sheet, r, "姓名").into(), text(sheet, r, "所在部门").into()));
         }
     }
     out
@@ -218,11 +148,7 @@ fn check_contract(book: &Book, trimmed: bool, cap: Option<f64>) -> BTreeMap<Stri
     let category: BTreeMap<&str, &str> = (0..depts.rows.len())
         .map(|r| (text(depts, r, "部门名称"), text(depts, r, "类别")))
         .collect();
-    assert_eq!(
-        category.len(),
-        depts.rows.len(),
-        "department names are unique"
-    );
+    assert_eq!(category.len(), depts.rows.len(), "department names are unique");
     let groups = groups(book);
     let categories: BTreeSet<&str> = category.values().copied().collect();
     let targets: BTreeSet<&str> = groups.values().map(|(t, _)| t.as_str()).collect();
@@ -265,11 +191,8 @@ fn check_contract(book: &Book, trimmed: bool, cap: Option<f64>) -> BTreeMap<Stri
     let scores = book.sheet("评分").unwrap();
     let mut given: BTreeMap<(&str, &str), Vec<(&str, f64)>> = BTreeMap::new();
     for r in 0..scores.rows.len() {
-        let (d, code, who) = (
-            text(scores, r, "部门"),
-            text(scores, r, "指标编号"),
-            text(scores, r, "考评人"),
-        );
+        let (d, code, who) =
+            (text(scores, r, "部门"), text(scores, r, "指标编号"), text(scores, r, "考评人"));
         let s = number(scores, r, "得分");
         let (_, max) = &points[code];
         assert!((0.0..=*max).contains(&s));
@@ -278,11 +201,8 @@ fn check_contract(book: &Book, trimmed: bool, cap: Option<f64>) -> BTreeMap<Stri
     let mut totals = BTreeMap::new();
     for (&d, &cat) in &category {
         let (_, scorers) = groups.values().find(|(t, _)| t == cat).unwrap();
-        let expected: BTreeSet<&str> = scorers
-            .iter()
-            .filter(|(_, home)| home != d)
-            .map(|(n, _)| n.as_str())
-            .collect();
+        let expected: BTreeSet<&str> =
+            scorers.iter().filter(|(_, home)| home != d).map(|(n, _)| n.as_str()).collect();
         let mut total = 0.0;
         for (code, (target, _)) in &points {
             if target != "全部" && target != cat {
@@ -348,21 +268,10 @@ fn reference_scores_respect_recusal_and_spread() {
             .collect();
         t.sort_by(|a, b| b.0.total_cmp(&a.0));
         eprintln!("{cat}: {t:?}");
-        assert_eq!(
-            t.iter().filter(|(s, _)| *s >= 90.0).count(),
-            n_excellent,
-            "{cat}"
-        );
-        assert_eq!(
-            t.iter().filter(|(s, _)| (80.0..90.0).contains(s)).count(),
-            n_good,
-            "{cat}"
-        );
+        assert_eq!(t.iter().filter(|(s, _)| *s >= 90.0).count(), n_excellent, "{cat}");
+        assert_eq!(t.iter().filter(|(s, _)| (80.0..90.0).contains(s)).count(), n_good, "{cat}");
         // No ties anywhere, so the sample's ranks and quota are unambiguous.
-        assert!(
-            t.windows(2).all(|w| (w[0].0 - w[1].0).abs() > 0.01),
-            "{cat}: {t:?}"
-        );
+        assert!(t.windows(2).all(|w| (w[0].0 - w[1].0).abs() > 0.01), "{cat}: {t:?}");
     }
 }
 
@@ -389,27 +298,14 @@ fn synthetic_books_obey_the_contract() {
             .map(|r| (text(depts, r, "部门名称"), text(depts, r, "类别")))
             .collect();
         for (target, members) in groups(&book).values() {
-            assert!(
-                (5..=7).contains(&members.len()),
-                "{n}: {} members",
-                members.len()
-            );
+            assert!((5..=7).contains(&members.len()), "{n}: {} members", members.len());
             for (_, home) in members {
                 assert_ne!(category.get(home.as_str()).copied(), Some(target.as_str()));
             }
         }
-        let names: Vec<String> = book
-            .sheet("考评组")
-            .unwrap()
-            .rows
-            .iter()
-            .map(|r| format!("{:?}", r[3]))
-            .collect();
-        assert_eq!(
-            names.iter().collect::<BTreeSet<_>>().len(),
-            names.len(),
-            "unique people"
-        );
+        let names: Vec<String> =
+            book.sheet("考评组").unwrap().rows.iter().map(|r| format!("{:?}", r[3])).collect();
+        assert_eq!(names.iter().collect::<BTreeSet<_>>().len(), names.len(), "unique people");
         assert_roundtrip(&book);
     }
 }
@@ -418,12 +314,7 @@ fn synthetic_books_obey_the_contract() {
 fn synthetic_schedule_fits_the_window() {
     let book = sample::synthetic(30, 9);
     let facts = book.sheet("文件信息").unwrap();
-    let fact = |k: &str| {
-        facts
-            .get(facts.row_where("项目", k).unwrap(), "内容")
-            .cloned()
-            .unwrap()
-    };
+    let fact = |k: &str| facts.get(facts.row_where("项目", k).unwrap(), "内容").cloned().unwrap();
     let (Value::Date(start), Value::Date(end)) = (fact("考评开始日期"), fact("考评结束日期"))
     else {
         panic!("window dates are dates")
@@ -431,13 +322,9 @@ fn synthetic_schedule_fits_the_window() {
     assert!((end - start).num_days() <= 4, "3 weekdays");
     let schedule = book.sheet("日程").unwrap();
     for r in 0..schedule.rows.len() {
-        let Some(Value::Date(d)) = schedule.get(r, "日期") else {
-            panic!()
-        };
+        let Some(Value::Date(d)) = schedule.get(r, "日期") else { panic!() };
         assert!((start..=end).contains(d));
-        let Some(Value::Time(t)) = schedule.get(r, "时间") else {
-            panic!()
-        };
+        let Some(Value::Time(t)) = schedule.get(r, "时间") else { panic!() };
         assert!(
             *t == NaiveTime::from_hms_opt(9, 30, 0).unwrap()
                 || *t == NaiveTime::from_hms_opt(15, 0, 0).unwrap()

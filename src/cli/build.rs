@@ -113,7 +113,7 @@ pub fn run_with(args: &BuildArgs, engine: &Engine) -> Status {
     let options = BuildOptions { emit_typst: typst.is_some(), threads: args.jobs };
     let result = build(
         &books,
-        &engine,
+        engine,
         &options,
         &Split { docs: &docs, typst: typst.as_ref() },
         &on_progress,

@@ -51,10 +51,7 @@ const MAX_MERGE_NOTES: usize = 200;
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     #[error("{path}：无法读取（{source}）；请检查文件的读取权限，或关闭正在占用它的程序后重试")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{path}：找不到这个文件或文件夹，请检查路径是否写对")]
     NotFound { path: PathBuf },
     #[error(
@@ -135,19 +132,11 @@ fn describe_folder(others: &[String]) -> String {
             join_some(others, 5)
         );
     }
-    format!(
-        "其中的文件：{}；请把考评工作簿另存为 .xlsx 放进去",
-        join_some(others, 5)
-    )
+    format!("其中的文件：{}；请把考评工作簿另存为 .xlsx 放进去", join_some(others, 5))
 }
 
 fn join_some(items: &[String], shown: usize) -> String {
-    let mut text = items
-        .iter()
-        .take(shown)
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join("、");
+    let mut text = items.iter().take(shown).map(String::as_str).collect::<Vec<_>>().join("、");
     if items.len() > shown {
         text.push_str(&format!(" 等 {} 个", items.len()));
     }
@@ -201,18 +190,15 @@ impl fmt::Display for FileKind {
                 f,
                 "这是网页 (HTML) 格式的表格（业务系统导出的 .xls 常是这种格式），不是真正的 Excel 工作簿；{SAVE_AS_XLSX}"
             ),
-            FileKind::Xml2003 => write!(
-                f,
-                "这是 Excel 2003 XML 表格格式，不是 .xlsx 工作簿；{SAVE_AS_XLSX}"
-            ),
-            FileKind::Pdf => write!(
-                f,
-                "这是 PDF 文件，不是 Excel 工作簿；kaoping 需要填写好的 .xlsx 考评工作簿"
-            ),
-            FileKind::Image => write!(
-                f,
-                "这是图片文件，不是 Excel 工作簿；kaoping 需要填写好的 .xlsx 考评工作簿"
-            ),
+            FileKind::Xml2003 => {
+                write!(f, "这是 Excel 2003 XML 表格格式，不是 .xlsx 工作簿；{SAVE_AS_XLSX}")
+            }
+            FileKind::Pdf => {
+                write!(f, "这是 PDF 文件，不是 Excel 工作簿；kaoping 需要填写好的 .xlsx 考评工作簿")
+            }
+            FileKind::Image => {
+                write!(f, "这是图片文件，不是 Excel 工作簿；kaoping 需要填写好的 .xlsx 考评工作簿")
+            }
             FileKind::Word => write!(
                 f,
                 "这是 Word 文档，不是 Excel 工作簿；kaoping 需要填写好的 .xlsx 考评工作簿"
@@ -357,10 +343,8 @@ fn workbooks_in(dir: &Path) -> Result<Vec<PathBuf>, ReadError> {
         if !fs::metadata(&path).is_ok_and(|m| m.is_file()) {
             continue;
         }
-        let extension = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_lowercase())
-            .unwrap_or_default();
+        let extension =
+            path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
         if !name.starts_with("~$") && SPREADSHEET_EXTENSIONS.contains(&extension.as_str()) {
             found.push((entry.file_name(), path));
         } else {
@@ -369,10 +353,7 @@ fn workbooks_in(dir: &Path) -> Result<Vec<PathBuf>, ReadError> {
     }
     if found.is_empty() {
         others.sort();
-        return Err(ReadError::NoWorkbookInFolder {
-            path: dir.to_path_buf(),
-            others,
-        });
+        return Err(ReadError::NoWorkbookInFolder { path: dir.to_path_buf(), others });
     }
     found.sort();
     Ok(found.into_iter().map(|(_, path)| path).collect())
@@ -427,9 +408,7 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 fn read_file(path: &Path) -> Result<Vec<u8>, ReadError> {
     let metadata = fs::metadata(path).map_err(|err| io_error(path, err))?;
     if metadata.is_dir() {
-        return Err(ReadError::IsDirectory {
-            path: path.to_path_buf(),
-        });
+        return Err(ReadError::IsDirectory { path: path.to_path_buf() });
     }
     // A pipe or device could block the read forever or never end.
     if !metadata.is_file() {
@@ -438,26 +417,20 @@ fn read_file(path: &Path) -> Result<Vec<u8>, ReadError> {
             source: io::Error::other("不是普通文件"),
         });
     }
-    let too_large = |bytes| ReadError::TooLarge {
-        path: path.to_path_buf(),
-        limit: Limit::FileSize { bytes },
-    };
+    let too_large =
+        |bytes| ReadError::TooLarge { path: path.to_path_buf(), limit: Limit::FileSize { bytes } };
     if metadata.len() > MAX_FILE_BYTES {
         return Err(too_large(metadata.len()));
     }
     let file = File::open(path).map_err(|err| io_error(path, err))?;
     let mut bytes = Vec::with_capacity(metadata.len() as usize);
     // The file may grow between the size check and the read (a copy in progress).
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|err| io_error(path, err))?;
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|err| io_error(path, err))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(too_large(bytes.len() as u64));
     }
     if bytes.is_empty() {
-        return Err(ReadError::Empty {
-            path: path.to_path_buf(),
-        });
+        return Err(ReadError::Empty { path: path.to_path_buf() });
     }
     Ok(bytes)
 }
@@ -468,10 +441,7 @@ const OLE2_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 fn sniff(path: &Path, bytes: &[u8]) -> Result<(), ReadError> {
     let path_buf = || path.to_path_buf();
     // Local file header, empty archive, spanned archive: the three ways a zip begins.
-    if [b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"]
-        .iter()
-        .any(|magic| bytes.starts_with(*magic))
-    {
+    if [b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"].iter().any(|magic| bytes.starts_with(*magic)) {
         return Ok(());
     }
     if bytes.starts_with(OLE2_MAGIC) {
@@ -480,31 +450,20 @@ fn sniff(path: &Path, bytes: &[u8]) -> Result<(), ReadError> {
         return Err(if contains(bytes, &utf16le("EncryptedPackage")) {
             ReadError::Encrypted { path: path_buf() }
         } else if contains(bytes, &utf16le("WordDocument")) {
-            ReadError::NotAWorkbook {
-                path: path_buf(),
-                kind: FileKind::Word,
-            }
+            ReadError::NotAWorkbook { path: path_buf(), kind: FileKind::Word }
         } else if contains(bytes, &utf16le("PowerPoint Document")) {
-            ReadError::NotAWorkbook {
-                path: path_buf(),
-                kind: FileKind::PowerPoint,
-            }
+            ReadError::NotAWorkbook { path: path_buf(), kind: FileKind::PowerPoint }
         } else {
             ReadError::LegacyXls { path: path_buf() }
         });
     }
     let kind = sniff_kind(bytes);
-    let is_lock_file = path
-        .file_name()
-        .is_some_and(|n| n.to_string_lossy().starts_with("~$"));
+    let is_lock_file = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("~$"));
     let kind = match kind {
         FileKind::Unknown { .. } | FileKind::Text if is_lock_file => FileKind::LockFile,
         kind => kind,
     };
-    Err(ReadError::NotAWorkbook {
-        path: path_buf(),
-        kind,
-    })
+    Err(ReadError::NotAWorkbook { path: path_buf(), kind })
 }
 
 fn utf16le(text: &str) -> Vec<u8> {
@@ -528,12 +487,7 @@ fn sniff_kind(bytes: &[u8]) -> FileKind {
     }
     let sample = &bytes[..bytes.len().min(64 * 1024)];
     let Some(text) = sample_text(sample) else {
-        let head = bytes
-            .iter()
-            .take(8)
-            .map(|b| format!("{b:02X}"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let head = bytes.iter().take(8).map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(" ");
         return FileKind::Unknown { head };
     };
     let start = text
@@ -564,11 +518,7 @@ fn sample_text(sample: &[u8]) -> Option<String> {
     let utf16 = |bytes: &[u8], little: bool| {
         let units = bytes.chunks_exact(2).map(|pair| {
             let pair = [pair[0], pair[1]];
-            if little {
-                u16::from_le_bytes(pair)
-            } else {
-                u16::from_be_bytes(pair)
-            }
+            if little { u16::from_le_bytes(pair) } else { u16::from_be_bytes(pair) }
         });
         char::decode_utf16(units)
             .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
@@ -592,11 +542,7 @@ fn sample_text(sample: &[u8]) -> Option<String> {
 
 /// The separator of a CSV: one that appears on nearly every one of several lines.
 fn csv_separator(text: &str) -> Option<&'static str> {
-    let lines: Vec<&str> = text
-        .lines()
-        .filter(|line| !line.trim().is_empty())
-        .take(50)
-        .collect();
+    let lines: Vec<&str> = text.lines().filter(|line| !line.trim().is_empty()).take(50).collect();
     if lines.len() < 2 {
         return None;
     }
@@ -619,16 +565,13 @@ fn check_zip(path: &Path, bytes: &[u8]) -> Result<(), ReadError> {
     if archive.len() > MAX_ZIP_ENTRIES {
         return Err(ReadError::TooLarge {
             path: path_buf(),
-            limit: Limit::Entries {
-                count: archive.len(),
-            },
+            limit: Limit::Entries { count: archive.len() },
         });
     }
     let mut entries = Vec::with_capacity(archive.len());
     for index in 0..archive.len() {
-        let entry = archive
-            .by_index_data(index)
-            .map_err(|_| ReadError::Truncated { path: path_buf() })?;
+        let entry =
+            archive.by_index_data(index).map_err(|_| ReadError::Truncated { path: path_buf() })?;
         let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
         entries.push(ZipEntry {
             name,
@@ -649,24 +592,16 @@ fn check_zip(path: &Path, bytes: &[u8]) -> Result<(), ReadError> {
             None
         };
         if let Some(kind) = kind {
-            return Err(ReadError::NotAWorkbook {
-                path: path_buf(),
-                kind,
-            });
+            return Err(ReadError::NotAWorkbook { path: path_buf(), kind });
         }
         if has("mimetype") || has("content.xml") {
             let mimetype = read_part_head(&mut archive, "mimetype", 200).unwrap_or_default();
             let mimetype = String::from_utf8_lossy(&mimetype);
-            return Err(
-                if mimetype.contains("opendocument.spreadsheet") || !has("mimetype") {
-                    ReadError::Ods { path: path_buf() }
-                } else {
-                    ReadError::NotAWorkbook {
-                        path: path_buf(),
-                        kind: FileKind::OpenDocument,
-                    }
-                },
-            );
+            return Err(if mimetype.contains("opendocument.spreadsheet") || !has("mimetype") {
+                ReadError::Ods { path: path_buf() }
+            } else {
+                ReadError::NotAWorkbook { path: path_buf(), kind: FileKind::OpenDocument }
+            });
         }
         return Err(ReadError::ZipWithoutWorkbook {
             path: path_buf(),
@@ -674,10 +609,7 @@ fn check_zip(path: &Path, bytes: &[u8]) -> Result<(), ReadError> {
         });
     }
     if let Some(limit) = zip_limit(&entries) {
-        return Err(ReadError::TooLarge {
-            path: path_buf(),
-            limit,
-        });
+        return Err(ReadError::TooLarge { path: path_buf(), limit });
     }
     check_shared_strings(path, &mut archive, &entries)
 }
@@ -690,24 +622,18 @@ struct ZipEntry {
 
 /// A part name as compared: lower case, forward slashes, no leading slash.
 fn part_name(name: &str) -> String {
-    name.replace('\\', "/")
-        .trim_start_matches('/')
-        .to_lowercase()
+    name.replace('\\', "/").trim_start_matches('/').to_lowercase()
 }
 
 fn zip_limit(entries: &[ZipEntry]) -> Option<Limit> {
-    let total = entries
-        .iter()
-        .fold(0u64, |sum, e| sum.saturating_add(e.unpacked));
+    let total = entries.iter().fold(0u64, |sum, e| sum.saturating_add(e.unpacked));
     if total > MAX_UNPACKED_BYTES {
         return Some(Limit::Unpacked { bytes: total });
     }
     entries.iter().find_map(|e| {
         let ratio = e.unpacked / e.compressed.max(1);
-        (e.unpacked >= RATIO_CHECK_FROM && ratio > MAX_RATIO).then(|| Limit::Ratio {
-            entry: e.name.clone(),
-            ratio,
-        })
+        (e.unpacked >= RATIO_CHECK_FROM && ratio > MAX_RATIO)
+            .then(|| Limit::Ratio { entry: e.name.clone(), ratio })
     })
 }
 
@@ -784,13 +710,8 @@ fn attribute_number(xml: &str, tag: &str, attribute: &str) -> Option<u64> {
 
 fn read_xlsx(path: &Path, bytes: &[u8]) -> Result<Workbook, ReadError> {
     let corrupt = |err: XlsxError| match err {
-        XlsxError::Password => ReadError::Encrypted {
-            path: path.to_path_buf(),
-        },
-        err => ReadError::Corrupt {
-            path: path.to_path_buf(),
-            detail: err.to_string(),
-        },
+        XlsxError::Password => ReadError::Encrypted { path: path.to_path_buf() },
+        err => ReadError::Corrupt { path: path.to_path_buf(), detail: err.to_string() },
     };
     let mut xlsx: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(corrupt)?;
     let names: Vec<String> = xlsx
@@ -805,16 +726,10 @@ fn read_xlsx(path: &Path, bytes: &[u8]) -> Result<Workbook, ReadError> {
     for name in names {
         let mut cells = read_cells(&mut xlsx, &name).map_err(|err| match err {
             SheetError::Xlsx(err) => corrupt(err),
-            SheetError::Limit(limit) => ReadError::TooLarge {
-                path: path.to_path_buf(),
-                limit,
-            },
+            SheetError::Limit(limit) => ReadError::TooLarge { path: path.to_path_buf(), limit },
         })?;
         let merged = xlsx.merge_cells_by_sheet_name(&name).map_err(corrupt)?;
-        let too_large = |limit| ReadError::TooLarge {
-            path: path.to_path_buf(),
-            limit,
-        };
+        let too_large = |limit| ReadError::TooLarge { path: path.to_path_buf(), limit };
         notes.extend(fill_merged(path, &name, &mut cells, &merged).map_err(too_large)?);
         let area = bounding_area(&cells);
         if area > MAX_SHEET_CELLS {
@@ -827,16 +742,9 @@ fn read_xlsx(path: &Path, bytes: &[u8]) -> Result<Workbook, ReadError> {
             return Err(too_large(Limit::WorkbookCells { sheet: name }));
         }
         budget -= area;
-        sheets.push(Sheet {
-            name,
-            cells: Range::from_sparse(cells),
-        });
+        sheets.push(Sheet { name, cells: Range::from_sparse(cells) });
     }
-    Ok(Workbook {
-        path: path.to_path_buf(),
-        sheets,
-        notes,
-    })
+    Ok(Workbook { path: path.to_path_buf(), sheets, notes })
 }
 
 enum SheetError {
@@ -871,9 +779,7 @@ fn read_cells(xlsx: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<Vec<Cell<Dat
             last_row = Some(position.0);
             rows += 1;
             if rows > MAX_ROWS {
-                return Err(SheetError::Limit(Limit::Rows {
-                    sheet: name.to_string(),
-                }));
+                return Err(SheetError::Limit(Limit::Rows { sheet: name.to_string() }));
             }
         }
         if cells.len() as u64 >= MAX_SHEET_CELLS {
@@ -920,10 +826,7 @@ fn fill_merged(
             CellRef::new(areas[0].start.0, areas[0].start.1),
             CellRef::new(areas[0].end.0, areas[0].end.1)
         );
-        return Err(Limit::SheetCells {
-            sheet: sheet.to_string(),
-            range,
-        });
+        return Err(Limit::SheetCells { sheet: sheet.to_string(), range });
     }
     let wanted: HashSet<(u32, u32)> = areas.iter().map(|d| d.start).collect();
     let mut top_left: HashMap<(u32, u32), Data> = HashMap::new();
@@ -981,17 +884,14 @@ fn shorten(text: &str, max_chars: usize) -> String {
 
 /// (top, left, bottom, right) of the cells, or `None` when there are none.
 fn bounds(cells: &[Cell<Data>]) -> Option<(u32, u32, u32, u32)> {
-    cells
-        .iter()
-        .map(Cell::get_position)
-        .fold(None, |acc, (r, c)| {
-            Some(match acc {
-                None => (r, c, r, c),
-                Some((top, left, bottom, right)) => {
-                    (top.min(r), left.min(c), bottom.max(r), right.max(c))
-                }
-            })
+    cells.iter().map(Cell::get_position).fold(None, |acc, (r, c)| {
+        Some(match acc {
+            None => (r, c, r, c),
+            Some((top, left, bottom, right)) => {
+                (top.min(r), left.min(c), bottom.max(r), right.max(c))
+            }
         })
+    })
 }
 
 fn bounding_area(cells: &[Cell<Data>]) -> u64 {
@@ -1002,11 +902,7 @@ fn bounding_area(cells: &[Cell<Data>]) -> u64 {
 
 fn bounding_range(cells: &[Cell<Data>]) -> String {
     bounds(cells).map_or_else(String::new, |(top, left, bottom, right)| {
-        format!(
-            "{}:{}",
-            CellRef::new(top, left),
-            CellRef::new(bottom, right)
-        )
+        format!("{}:{}", CellRef::new(top, left), CellRef::new(bottom, right))
     })
 }
 
@@ -1054,14 +950,8 @@ mod tests {
         let book = open(&path).unwrap();
         assert_eq!(book.sheet_names(), ["部门"]);
         let cells = &book.sheet("部门").unwrap().cells;
-        assert_eq!(
-            cells.get_value((1, 1)),
-            Some(&Data::String("处（室）".into()))
-        );
-        assert!(matches!(
-            cells.get_value((2, 0)),
-            Some(Data::Float(_) | Data::Int(_))
-        ));
+        assert_eq!(cells.get_value((1, 1)), Some(&Data::String("处（室）".into())));
+        assert!(matches!(cells.get_value((2, 0)), Some(Data::Float(_) | Data::Int(_))));
         assert!(book.notes.is_empty());
     }
 
@@ -1071,9 +961,7 @@ mod tests {
         let sheet = book.add_worksheet();
         sheet.set_name("日程").unwrap();
         sheet.write(0, 0, "类别").unwrap();
-        sheet
-            .merge_range(1, 0, 4, 0, "二级学院", &Format::new())
-            .unwrap();
+        sheet.merge_range(1, 0, 4, 0, "二级学院", &Format::new()).unwrap();
         sheet.write(1, 1, "a").unwrap();
         sheet.write(6, 1, "b").unwrap();
         // Merged but its top-left is blank: nothing to fill, nothing to say.
@@ -1091,10 +979,7 @@ mod tests {
         }
         assert_eq!(book.notes.len(), 1);
         let note = &book.notes[0];
-        assert_eq!(
-            note.message,
-            "合并单元格 A2:A5 已按左上角的值“二级学院”读取"
-        );
+        assert_eq!(note.message, "合并单元格 A2:A5 已按左上角的值“二级学院”读取");
         assert_eq!(note.location.cell, Some(CellRef::new(1, 0)));
         assert_eq!(note.location.sheet.as_deref(), Some("日程"));
     }
@@ -1103,12 +988,8 @@ mod tests {
     fn formula_cells_hold_their_cached_value() {
         let mut book = XlsxWorkbook::new();
         let sheet = book.add_worksheet();
-        sheet
-            .write_formula(0, 0, Formula::new("=1+1").set_result("2"))
-            .unwrap();
-        sheet
-            .write_formula(1, 0, Formula::new("=1/0").set_result("#DIV/0!"))
-            .unwrap();
+        sheet.write_formula(0, 0, Formula::new("=1+1").set_result("2")).unwrap();
+        sheet.write_formula(1, 0, Formula::new("=1/0").set_result("#DIV/0!")).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = temp_file(dir.path(), "f.xlsx", &book.save_to_buffer().unwrap());
         let book = open(&path).unwrap();
@@ -1117,10 +998,7 @@ mod tests {
             value::points(cells.get_value((0, 0)).unwrap()),
             Ok(Some(crate::model::Points::from_hundredths(200)))
         );
-        assert_eq!(
-            cells.get_value((1, 0)),
-            Some(&Data::Error(calamine::CellErrorType::Div0))
-        );
+        assert_eq!(cells.get_value((1, 0)), Some(&Data::Error(calamine::CellErrorType::Div0)));
     }
 
     #[test]
@@ -1144,19 +1022,13 @@ mod tests {
         let expected = [
             FileKind::Text,
             FileKind::Text,
-            FileKind::Csv {
-                separator: "逗号"
-            },
-            FileKind::Csv {
-                separator: "制表符",
-            },
+            FileKind::Csv { separator: "逗号" },
+            FileKind::Csv { separator: "制表符" },
             FileKind::Html,
             FileKind::Xml2003,
             FileKind::Pdf,
             FileKind::Image,
-            FileKind::Unknown {
-                head: "00 01 02 03 04 05 06 07".into(),
-            },
+            FileKind::Unknown { head: "00 01 02 03 04 05 06 07".into() },
             FileKind::LockFile,
         ];
         for ((name, bytes), want) in cases.into_iter().zip(expected) {
@@ -1172,20 +1044,10 @@ mod tests {
     fn gbk_and_utf16_csv_are_recognised() {
         // "部门,得分" in GBK, two lines.
         let gbk = b"\xb2\xbf\xc3\xc5,\xb5\xc3\xb7\xd6\r\n\xbd\xcc\xce\xf1\xb4\xa6,95\r\n";
-        assert_eq!(
-            sniff_kind(gbk),
-            FileKind::Csv {
-                separator: "逗号"
-            }
-        );
+        assert_eq!(sniff_kind(gbk), FileKind::Csv { separator: "逗号" });
         let mut utf16 = vec![0xFF, 0xFE];
         utf16.extend(utf16le("部门\t得分\r\n教务处\t95\r\n"));
-        assert_eq!(
-            sniff_kind(&utf16),
-            FileKind::Csv {
-                separator: "制表符"
-            }
-        );
+        assert_eq!(sniff_kind(&utf16), FileKind::Csv { separator: "制表符" });
     }
 
     #[test]
@@ -1208,13 +1070,7 @@ mod tests {
         let mut doc = OLE2_MAGIC.to_vec();
         doc.extend(utf16le("WordDocument"));
         let path = temp_file(dir.path(), "d.xls", &doc);
-        assert!(matches!(
-            open(&path),
-            Err(ReadError::NotAWorkbook {
-                kind: FileKind::Word,
-                ..
-            })
-        ));
+        assert!(matches!(open(&path), Err(ReadError::NotAWorkbook { kind: FileKind::Word, .. })));
     }
 
     #[test]
@@ -1235,10 +1091,7 @@ mod tests {
         assert!(err.to_string().contains("readme.txt"));
 
         let ods = zip_with(&[
-            (
-                "mimetype",
-                b"application/vnd.oasis.opendocument.spreadsheet",
-            ),
+            ("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"),
             ("content.xml", b"<x/>"),
         ]);
         let path = temp_file(dir.path(), "o.xlsx", &ods);
@@ -1251,31 +1104,16 @@ mod tests {
         let path = temp_file(dir.path(), "o.odt", &odt);
         assert!(matches!(
             open(&path),
-            Err(ReadError::NotAWorkbook {
-                kind: FileKind::OpenDocument,
-                ..
-            })
+            Err(ReadError::NotAWorkbook { kind: FileKind::OpenDocument, .. })
         ));
 
         let docx = zip_with(&[("word/document.xml", b"<w/>")]);
         let path = temp_file(dir.path(), "w.xlsx", &docx);
-        assert!(matches!(
-            open(&path),
-            Err(ReadError::NotAWorkbook {
-                kind: FileKind::Word,
-                ..
-            })
-        ));
+        assert!(matches!(open(&path), Err(ReadError::NotAWorkbook { kind: FileKind::Word, .. })));
 
         let xlsb = zip_with(&[("xl/workbook.bin", b"\0")]);
         let path = temp_file(dir.path(), "b.xlsx", &xlsb);
-        assert!(matches!(
-            open(&path),
-            Err(ReadError::NotAWorkbook {
-                kind: FileKind::Xlsb,
-                ..
-            })
-        ));
+        assert!(matches!(open(&path), Err(ReadError::NotAWorkbook { kind: FileKind::Xlsb, .. })));
 
         let path = temp_file(dir.path(), "empty.zip", &zip_with(&[]));
         let err = open(&path).unwrap_err();
@@ -1305,19 +1143,13 @@ mod tests {
         let err = open(&missing).unwrap_err();
         assert!(matches!(err, ReadError::NotFound { .. }));
         assert_eq!(err.path(), missing);
-        assert!(matches!(
-            open(dir.path()),
-            Err(ReadError::IsDirectory { .. })
-        ));
+        assert!(matches!(open(dir.path()), Err(ReadError::IsDirectory { .. })));
     }
 
     #[test]
     fn zip_limits() {
-        let entry = |name: &str, compressed, unpacked| ZipEntry {
-            name: name.into(),
-            compressed,
-            unpacked,
-        };
+        let entry =
+            |name: &str, compressed, unpacked| ZipEntry { name: name.into(), compressed, unpacked };
         assert_eq!(zip_limit(&[entry("a", 100, 1000)]), None);
         assert_eq!(
             zip_limit(&[entry("a", MIB, 300 * MIB), entry("b", MIB, 300 * MIB)]),
@@ -1329,10 +1161,7 @@ mod tests {
         );
         assert_eq!(
             zip_limit(&[entry("xl/worksheets/sheet1.xml", 10 * 1024, 100 * MIB)]),
-            Some(Limit::Ratio {
-                entry: "xl/worksheets/sheet1.xml".into(),
-                ratio: 10240
-            })
+            Some(Limit::Ratio { entry: "xl/worksheets/sheet1.xml".into(), ratio: 10240 })
         );
         // A small part may compress as well as it likes.
         assert_eq!(zip_limit(&[entry("xl/styles.xml", 10, 100_000)]), None);
@@ -1387,10 +1216,8 @@ mod tests {
             }
             parts.push((name, data));
         }
-        let parts: Vec<(&str, &[u8])> = parts
-            .iter()
-            .map(|(n, d)| (n.as_str(), d.as_slice()))
-            .collect();
+        let parts: Vec<(&str, &[u8])> =
+            parts.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
         zip_with(&parts)
     }
 
@@ -1406,10 +1233,8 @@ mod tests {
         temp_file(dir.path(), "notes.txt", b"x");
         fs::create_dir(dir.path().join("sub.xlsx")).unwrap();
         let inputs = collect_inputs(&[dir.path().to_path_buf()]).unwrap();
-        let names: Vec<_> = inputs
-            .iter()
-            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-            .collect();
+        let names: Vec<_> =
+            inputs.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
         assert_eq!(names, ["A.XLSX", "b.xlsx", "old.xls"]);
 
         // Named explicitly, a file is taken as given, and only once.
@@ -1419,10 +1244,7 @@ mod tests {
         assert_eq!(inputs, [lock, dir.path().join("b.xlsx")]);
 
         let missing = dir.path().join("nope.xlsx");
-        assert!(matches!(
-            collect_inputs(&[missing]),
-            Err(ReadError::NotFound { .. })
-        ));
+        assert!(matches!(collect_inputs(&[missing]), Err(ReadError::NotFound { .. })));
     }
 
     #[test]
@@ -1446,24 +1268,15 @@ mod tests {
             ReadError::Empty { path: path.clone() },
             ReadError::LegacyXls { path: path.clone() },
             ReadError::TooLarge {
-                path: path.clone(),
-                limit: Limit::Rows {
-                    sheet: "评分".into(),
-                },
+                path: path.clone(), limit: Limit::Rows { sheet: "评分".into() }
             },
         ];
         for err in errors {
-            assert!(
-                err.to_string().starts_with("/data/考评 2021.xlsx："),
-                "{err}"
-            );
+            assert!(err.to_string().starts_with("/data/考评 2021.xlsx："), "{err}");
             assert_eq!(err.path(), path);
         }
         assert_eq!(
-            Limit::Rows {
-                sheet: "评分".into()
-            }
-            .to_string(),
+            Limit::Rows { sheet: "评分".into() }.to_string(),
             "工作表“评分”超过 500000 行，超出 kaoping 的上限；请删除多余的行，或把数据拆分到多个工作簿"
         );
     }

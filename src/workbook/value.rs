@@ -129,11 +129,7 @@ fn display_excel_datetime(dt: &ExcelDateTime) -> String {
     } else if datetime.time() == NaiveTime::MIN {
         datetime.date().format("%Y-%m-%d").to_string()
     } else {
-        format!(
-            "{} {}",
-            datetime.date().format("%Y-%m-%d"),
-            display_time(datetime.time())
-        )
+        format!("{} {}", datetime.date().format("%Y-%m-%d"), display_time(datetime.time()))
     }
 }
 
@@ -158,11 +154,7 @@ fn excel_datetime(dt: &ExcelDateTime) -> Option<NaiveDateTime> {
 fn round_to_second(datetime: NaiveDateTime) -> NaiveDateTime {
     let nanos = datetime.nanosecond();
     let truncated = datetime.with_nanosecond(0).unwrap_or(datetime);
-    if nanos >= 500_000_000 {
-        truncated + Duration::seconds(1)
-    } else {
-        truncated
-    }
+    if nanos >= 500_000_000 { truncated + Duration::seconds(1) } else { truncated }
 }
 
 /// An Excel serial number (1900 date system) as a date-time. Serial 1 is 1900-01-01;
@@ -198,10 +190,7 @@ fn fraction_time(fraction: f64) -> Option<NaiveTime> {
 /// All full-width ASCII forms are folded, not only parentheses, so `（`/`(` and `：`/`:`
 /// compare alike too.
 pub fn normalize_header(name: &str) -> String {
-    name.chars()
-        .filter(|&c| !is_space(c))
-        .map(fold_width)
-        .collect()
+    name.chars().filter(|&c| !is_space(c)).map(fold_width).collect()
 }
 
 /// Trimmed text; numbers become the text Excel shows (a phone number typed as a number
@@ -270,11 +259,7 @@ fn decimal_points(text: &str) -> Result<Points, ValueError> {
         _ => (false, chars.as_slice()),
     };
     let hundredths = parse_unsigned(digits, original)? as i64;
-    Ok(Points::from_hundredths(if negative {
-        -hundredths
-    } else {
-        hundredths
-    }))
+    Ok(Points::from_hundredths(if negative { -hundredths } else { hundredths }))
 }
 
 /// `123.45` (also `.5`, `5.`, `92.500`) as hundredths.
@@ -289,10 +274,7 @@ fn parse_unsigned(chars: &[char], original: &str) -> Result<u64, ValueError> {
         return Err(not_a_number());
     }
     // `92.500` is 92.5 as Excel shows it; only significant decimals count.
-    let significant = fraction
-        .iter()
-        .rposition(|&c| c != '0')
-        .map_or(0, |last| last + 1);
+    let significant = fraction.iter().rposition(|&c| c != '0').map_or(0, |last| last + 1);
     if significant > 2 {
         return Err(ValueError::TooManyDecimals(original.to_string()));
     }
@@ -331,16 +313,10 @@ pub fn date(data: &Data) -> Result<Option<NaiveDate>, ValueError> {
             if dt.is_duration() || dt.as_f64() < 1.0 {
                 return Err(not_a_date());
             }
-            excel_datetime(dt)
-                .map(|d| Some(d.date()))
-                .ok_or_else(not_a_date)
+            excel_datetime(dt).map(|d| Some(d.date())).ok_or_else(not_a_date)
         }
-        Data::Int(i) => serial_datetime(*i as f64)
-            .map(|d| Some(d.date()))
-            .ok_or_else(not_a_date),
-        Data::Float(f) => serial_datetime(*f)
-            .map(|d| Some(d.date()))
-            .ok_or_else(not_a_date),
+        Data::Int(i) => serial_datetime(*i as f64).map(|d| Some(d.date())).ok_or_else(not_a_date),
+        Data::Float(f) => serial_datetime(*f).map(|d| Some(d.date())).ok_or_else(not_a_date),
         Data::String(s) | Data::DateTimeIso(s) => {
             parse_date_text(s).map(Some).ok_or_else(not_a_date)
         }
@@ -467,11 +443,7 @@ impl<'a> Cursor<'a> {
         let Some(slice) = self.chars.get(self.pos..self.pos + len) else {
             return false;
         };
-        if slice
-            .iter()
-            .zip(word.chars())
-            .all(|(a, b)| a.eq_ignore_ascii_case(&b))
-        {
+        if slice.iter().zip(word.chars()).all(|(a, b)| a.eq_ignore_ascii_case(&b)) {
             self.pos += len;
             true
         } else {
@@ -498,9 +470,7 @@ impl<'a> Cursor<'a> {
     }
 }
 
-const DATE_SEPARATORS: &[char] = &[
-    '-', '/', '.', '\u{2010}', '\u{2013}', '\u{2014}', '\u{2212}',
-];
+const DATE_SEPARATORS: &[char] = &['-', '/', '.', '\u{2010}', '\u{2013}', '\u{2014}', '\u{2212}'];
 
 /// `2021-11-29`, `2021/11/29`, `2021.11.29`, `2021年11月29日`/`号`, spaces allowed
 /// between the parts. Leaves the cursor after the date.
@@ -677,11 +647,7 @@ fn parse_date_text(text: &str) -> Option<NaiveDate> {
     let date = date_prefix(&mut cursor)?;
     cursor.skip_space();
     // A date followed by a time still names the date.
-    if cursor.at_end() || time_rest(&mut cursor).is_some() {
-        Some(date)
-    } else {
-        None
-    }
+    if cursor.at_end() || time_rest(&mut cursor).is_some() { Some(date) } else { None }
 }
 
 fn parse_time_text(text: &str) -> Option<NaiveTime> {
@@ -713,11 +679,7 @@ mod tests {
     }
 
     fn excel(value: f64) -> Data {
-        Data::DateTime(ExcelDateTime::new(
-            value,
-            ExcelDateTimeType::DateTime,
-            false,
-        ))
+        Data::DateTime(ExcelDateTime::new(value, ExcelDateTimeType::DateTime, false))
     }
 
     fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -780,26 +742,17 @@ mod tests {
         assert_eq!(text(&s("  教务处\u{3000}")), Ok(Some("教务处".into())));
         assert_eq!(text(&s(" \u{3000} ")), Ok(None));
         assert_eq!(text(&Data::Empty), Ok(None));
-        assert_eq!(
-            text(&Data::Float(18999678675.0)),
-            Ok(Some("18999678675".into()))
-        );
+        assert_eq!(text(&Data::Float(18999678675.0)), Ok(Some("18999678675".into())));
         assert_eq!(text(&Data::Int(2021)), Ok(Some("2021".into())));
         assert_eq!(text(&Data::Float(92.5)), Ok(Some("92.5".into())));
         assert_eq!(text(&excel(NOV_29)), Ok(Some("2021-11-29".into())));
-        assert_eq!(
-            text(&s("第一行\r\n第二行")),
-            Ok(Some("第一行\n第二行".into()))
-        );
+        assert_eq!(text(&s("第一行\r\n第二行")), Ok(Some("第一行\n第二行".into())));
         assert_eq!(text(&s("a\tb")), Ok(Some("a\tb".into())));
     }
 
     #[test]
     fn text_refuses_control_characters_and_errors() {
-        assert_eq!(
-            text(&s("教务\u{7}处")),
-            Err(ValueError::ControlCharacter(7))
-        );
+        assert_eq!(text(&s("教务\u{7}处")), Err(ValueError::ControlCharacter(7)));
         assert_eq!(text(&s("x\u{0}")), Err(ValueError::ControlCharacter(0)));
         assert_eq!(text(&s("\u{B}x")), Err(ValueError::ControlCharacter(0xB)));
         assert_eq!(text(&s("x\u{7F}")), Err(ValueError::ControlCharacter(0x7F)));
@@ -839,29 +792,14 @@ mod tests {
 
     #[test]
     fn points_refuses_what_is_not_a_two_decimal_number() {
-        assert_eq!(
-            points(&s("九十")),
-            Err(ValueError::NotANumber("九十".into()))
-        );
-        assert_eq!(
-            points(&s("95分")),
-            Err(ValueError::NotANumber("95分".into()))
-        );
+        assert_eq!(points(&s("九十")), Err(ValueError::NotANumber("九十".into())));
+        assert_eq!(points(&s("95分")), Err(ValueError::NotANumber("95分".into())));
         assert_eq!(points(&s("-")), Err(ValueError::NotANumber("-".into())));
         assert_eq!(points(&s(".")), Err(ValueError::NotANumber(".".into())));
-        assert_eq!(
-            points(&s("1.2.3")),
-            Err(ValueError::NotANumber("1.2.3".into()))
-        );
+        assert_eq!(points(&s("1.2.3")), Err(ValueError::NotANumber("1.2.3".into())));
         assert_eq!(points(&s("1e2")), Err(ValueError::NotANumber("1e2".into())));
-        assert_eq!(
-            points(&Data::Bool(true)),
-            Err(ValueError::NotANumber("TRUE".into()))
-        );
-        assert_eq!(
-            points(&s("8.333")),
-            Err(ValueError::TooManyDecimals("8.333".into()))
-        );
+        assert_eq!(points(&Data::Bool(true)), Err(ValueError::NotANumber("TRUE".into())));
+        assert_eq!(points(&s("8.333")), Err(ValueError::TooManyDecimals("8.333".into())));
         assert_eq!(
             points(&Data::Float(25.0 / 3.0)),
             Err(ValueError::TooManyDecimals("8.33333333333333".into()))
@@ -870,30 +808,12 @@ mod tests {
             points(&Data::Error(CellErrorType::Div0)),
             Err(ValueError::ExcelError(CellErrorType::Div0))
         );
-        assert!(matches!(
-            points(&s("99999999999999999999")),
-            Err(ValueError::OutOfRange(_))
-        ));
-        assert!(matches!(
-            points(&Data::Int(i64::MIN)),
-            Err(ValueError::OutOfRange(_))
-        ));
-        assert!(matches!(
-            points(&Data::Float(1e300)),
-            Err(ValueError::OutOfRange(_))
-        ));
-        assert!(matches!(
-            points(&Data::Float(f64::NAN)),
-            Err(ValueError::NotANumber(_))
-        ));
-        assert!(matches!(
-            points(&excel(NOV_29)),
-            Err(ValueError::NotANumber(_))
-        ));
-        assert_eq!(
-            ValueError::NotANumber("九十".into()).to_string(),
-            "应为数字，实际为“九十”"
-        );
+        assert!(matches!(points(&s("99999999999999999999")), Err(ValueError::OutOfRange(_))));
+        assert!(matches!(points(&Data::Int(i64::MIN)), Err(ValueError::OutOfRange(_))));
+        assert!(matches!(points(&Data::Float(1e300)), Err(ValueError::OutOfRange(_))));
+        assert!(matches!(points(&Data::Float(f64::NAN)), Err(ValueError::NotANumber(_))));
+        assert!(matches!(points(&excel(NOV_29)), Err(ValueError::NotANumber(_))));
+        assert_eq!(ValueError::NotANumber("九十".into()).to_string(), "应为数字，实际为“九十”");
     }
 
     #[test]
@@ -903,24 +823,15 @@ mod tests {
         assert_eq!(date(&excel(NOV_29 + 0.4375)), Ok(Some(ymd(2021, 11, 29))));
         assert_eq!(date(&Data::Int(44529)), Ok(Some(ymd(2021, 11, 29))));
         assert_eq!(date(&Data::Float(NOV_29)), Ok(Some(ymd(2021, 11, 29))));
-        assert_eq!(
-            date(&Data::Float(NOV_29 + 0.75)),
-            Ok(Some(ymd(2021, 11, 29)))
-        );
+        assert_eq!(date(&Data::Float(NOV_29 + 0.75)), Ok(Some(ymd(2021, 11, 29))));
         assert_eq!(date(&Data::Int(1)), Ok(Some(ymd(1900, 1, 1))));
         assert_eq!(date(&Data::Int(59)), Ok(Some(ymd(1900, 2, 28))));
         assert_eq!(date(&Data::Int(61)), Ok(Some(ymd(1900, 3, 1))));
         assert!(matches!(date(&Data::Int(60)), Err(ValueError::NotADate(_))));
         assert!(matches!(date(&Data::Int(0)), Err(ValueError::NotADate(_))));
         assert!(matches!(date(&Data::Int(-5)), Err(ValueError::NotADate(_))));
-        assert!(matches!(
-            date(&Data::Int(20211129)),
-            Err(ValueError::NotADate(_))
-        ));
-        assert!(matches!(
-            date(&Data::Float(f64::INFINITY)),
-            Err(ValueError::NotADate(_))
-        ));
+        assert!(matches!(date(&Data::Int(20211129)), Err(ValueError::NotADate(_))));
+        assert!(matches!(date(&Data::Float(f64::INFINITY)), Err(ValueError::NotADate(_))));
         // A bare time is no date.
         assert!(matches!(date(&excel(0.4375)), Err(ValueError::NotADate(_))));
         assert_eq!(
@@ -973,49 +884,27 @@ mod tests {
             "2021-11-291",
             "TRUE",
         ] {
-            assert_eq!(
-                date(&s(form)),
-                Err(ValueError::NotADate(form.to_string())),
-                "{form}"
-            );
+            assert_eq!(date(&s(form)), Err(ValueError::NotADate(form.to_string())), "{form}");
         }
-        assert!(matches!(
-            date(&Data::Bool(true)),
-            Err(ValueError::NotADate(_))
-        ));
+        assert!(matches!(date(&Data::Bool(true)), Err(ValueError::NotADate(_))));
     }
 
     #[test]
     fn times_from_excel_values() {
         assert_eq!(time(&excel(0.4375)), Ok(Some(hm(10, 30))));
         assert_eq!(time(&Data::Float(0.4375)), Ok(Some(hm(10, 30))));
-        assert_eq!(
-            time(&Data::Float(10.0 / 24.0 + 31.0 / 1440.0)),
-            Ok(Some(hm(10, 31)))
-        );
+        assert_eq!(time(&Data::Float(10.0 / 24.0 + 31.0 / 1440.0)), Ok(Some(hm(10, 31))));
         assert_eq!(time(&excel(0.0)), Ok(Some(hm(0, 0))));
         assert_eq!(time(&excel(NOV_29 + 0.4375)), Ok(Some(hm(10, 30))));
-        let duration = Data::DateTime(ExcelDateTime::new(
-            0.4375,
-            ExcelDateTimeType::TimeDelta,
-            false,
-        ));
+        let duration =
+            Data::DateTime(ExcelDateTime::new(0.4375, ExcelDateTimeType::TimeDelta, false));
         assert_eq!(time(&duration), Ok(Some(hm(10, 30))));
         // A date in the time column is a mistake, not midnight.
         assert!(matches!(time(&excel(NOV_29)), Err(ValueError::NotATime(_))));
-        assert!(matches!(
-            time(&Data::Float(1.5)),
-            Err(ValueError::NotATime(_))
-        ));
-        assert!(matches!(
-            time(&Data::Float(-0.1)),
-            Err(ValueError::NotATime(_))
-        ));
+        assert!(matches!(time(&Data::Float(1.5)), Err(ValueError::NotATime(_))));
+        assert!(matches!(time(&Data::Float(-0.1)), Err(ValueError::NotATime(_))));
         assert!(matches!(time(&Data::Int(10)), Err(ValueError::NotATime(_))));
-        assert!(matches!(
-            time(&Data::Float(0.999_999_9)),
-            Err(ValueError::NotATime(_))
-        ));
+        assert!(matches!(time(&Data::Float(0.999_999_9)), Err(ValueError::NotATime(_))));
         assert_eq!(
             time(&Data::Error(CellErrorType::NA)),
             Err(ValueError::ExcelError(CellErrorType::NA))
@@ -1078,11 +967,7 @@ mod tests {
             "10:30abc",
             "2021-11-26",
         ] {
-            assert_eq!(
-                time(&s(form)),
-                Err(ValueError::NotATime(form.to_string())),
-                "{form}"
-            );
+            assert_eq!(time(&s(form)), Err(ValueError::NotATime(form.to_string())), "{form}");
         }
     }
 
@@ -1116,41 +1001,20 @@ mod tests {
         let serial = 44526.0 + 0.4375;
         assert_eq!(datetime(&excel(serial)), want);
         assert_eq!(datetime(&Data::Float(serial)), want);
-        assert_eq!(
-            datetime(&Data::DateTimeIso("2021-11-26T10:30:00".into())),
-            want
-        );
+        assert_eq!(datetime(&Data::DateTimeIso("2021-11-26T10:30:00".into())), want);
         assert_eq!(datetime(&Data::Empty), Ok(None));
         assert_eq!(
             datetime(&Data::Error(CellErrorType::Div0)),
             Err(ValueError::ExcelError(CellErrorType::Div0))
         );
-        for bad in [
-            "2021-11-26",
-            "10:30",
-            "2021-11-26 25:00",
-            "2021-02-30 10:30",
-            "下周五上午",
-        ] {
-            assert_eq!(
-                datetime(&s(bad)),
-                Err(ValueError::NotADateTime(bad.to_string())),
-                "{bad}"
-            );
+        for bad in ["2021-11-26", "10:30", "2021-11-26 25:00", "2021-02-30 10:30", "下周五上午"]
+        {
+            assert_eq!(datetime(&s(bad)), Err(ValueError::NotADateTime(bad.to_string())), "{bad}");
         }
         // A date alone, or a time alone, is not enough for this column.
-        assert!(matches!(
-            datetime(&excel(44526.0)),
-            Err(ValueError::NotADateTime(_))
-        ));
-        assert!(matches!(
-            datetime(&excel(0.4375)),
-            Err(ValueError::NotADateTime(_))
-        ));
-        assert!(matches!(
-            datetime(&Data::Int(44526)),
-            Err(ValueError::NotADateTime(_))
-        ));
+        assert!(matches!(datetime(&excel(44526.0)), Err(ValueError::NotADateTime(_))));
+        assert!(matches!(datetime(&excel(0.4375)), Err(ValueError::NotADateTime(_))));
+        assert!(matches!(datetime(&Data::Int(44526)), Err(ValueError::NotADateTime(_))));
     }
 
     #[test]
@@ -1159,14 +1023,8 @@ mod tests {
             split_list("教务处、人事处，财务处,科研处;后勤处；保卫处"),
             ["教务处", "人事处", "财务处", "科研处", "后勤处", "保卫处"]
         );
-        assert_eq!(
-            split_list(" 教务处 、、 人事处\u{3000}"),
-            ["教务处", "人事处"]
-        );
-        assert_eq!(
-            split_list("教务处\n人事处\r\n财务处"),
-            ["教务处", "人事处", "财务处"]
-        );
+        assert_eq!(split_list(" 教务处 、、 人事处\u{3000}"), ["教务处", "人事处"]);
+        assert_eq!(split_list("教务处\n人事处\r\n财务处"), ["教务处", "人事处", "财务处"]);
         assert!(split_list("").is_empty());
         assert!(split_list(" 、 ，").is_empty());
         assert_eq!(split_list("处（室）"), ["处（室）"]);
@@ -1193,13 +1051,7 @@ mod tests {
         ];
         for text in odd {
             let data = s(text);
-            let _ = (
-                date(&data),
-                time(&data),
-                datetime(&data),
-                points(&data),
-                text_of(&data),
-            );
+            let _ = (date(&data), time(&data), datetime(&data), points(&data), text_of(&data));
         }
         fn text_of(d: &Data) -> Result<Option<String>, ValueError> {
             text(d)
