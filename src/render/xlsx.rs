@@ -321,10 +321,6 @@ fn grade_fill(state: GradeState, grades: usize) -> u32 {
     }
 }
 
-fn rules_len(plan: &Plan) -> usize {
-    plan.grading.len().max(1)
-}
-
 fn summary(plan: &Plan, results: &Results) -> Vec<Table> {
     let mut table = Table::new(&[
         "部门",
@@ -338,6 +334,7 @@ fn summary(plan: &Plan, results: &Results) -> Vec<Table> {
         "备注",
     ]);
     for category in &results.categories {
+        let grades = category.grades.len();
         for &d in &category.ranking {
             let r = results.department(d);
             let mut notes = Vec::new();
@@ -361,8 +358,10 @@ fn summary(plan: &Plan, results: &Results) -> Vec<Table> {
                 Cell::text(&r.grade.text),
                 Cell::text(notes.join("；")),
             ]);
-            let fill = grade_fill(r.grade.state, rules_len(plan));
-            table.rows.push(row.fill(Some(fill)));
+            let mut row = row.fill(Some(grade_fill(r.grade.state, grades)));
+            // The rows the leadership group has to decide on.
+            row.bold = r.grade.state.is_pending();
+            table.rows.push(row);
         }
     }
     vec![table]
@@ -371,10 +370,12 @@ fn summary(plan: &Plan, results: &Results) -> Vec<Table> {
 fn statistics(plan: &Plan, results: &Results) -> Vec<Table> {
     let mut headers: Vec<String> =
         ["类别", "部门数", "平均分", "最高分", "最低分"].map(String::from).to_vec();
-    for rule in &plan.grading {
-        headers.push(rule.name.clone());
-        if rule.quota.is_some() {
-            headers.push(format!("{}名额", rule.name));
+    // Every category is graded by the same rules; take their names from the results,
+    // which also hold the defaults when the plan has none.
+    for g in results.categories.first().map_or(&[][..], |c| &c.grades[..]) {
+        headers.push(g.name.clone());
+        if g.quota.is_some() {
+            headers.push(format!("{}名额", g.name));
         }
     }
     headers.push("待定".to_string());
