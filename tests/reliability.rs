@@ -287,3 +287,14 @@ fn fonts_lists_every_role() {
         assert!(text.contains(role), "{role} missing:\n{text}");
     }
 }
+
+#[test]
+fn control_characters_are_refused_naming_the_cell() {
+    let mut book = reference_2021();
+    book.sheet_mut("领导小组").unwrap().set(1, "职务", Value::text("副院长\u{7}"));
+    let (_dir, path) = common::write_book(&book, "x.xlsx");
+    let checked = kaoping::check::check(&read_inputs(&[path]).unwrap());
+    let finding = checked.findings.iter().find(|f| f.message.contains("U+0007")).expect("refused");
+    assert!(finding.is_error());
+    assert_eq!(finding.location.sheet_and_cell(), "领导小组!C3");
+}
