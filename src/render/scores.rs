@@ -147,7 +147,12 @@ pub fn report(plan: &Plan, results: &Results, dept: DeptId) -> Report {
         visit: slot.map(|s| format!("{}{}", date_with_weekday(s.date), model::clock_time(s.time))),
         place: slot.and_then(|s| s.place.clone()),
         lines: report_lines(plan, result),
-        max_total: two_decimals(result.lines.iter().map(|l| plan.indicator(l.indicator).max).sum()),
+        max_total: result
+            .lines
+            .iter()
+            .map(|l| plan.indicator(l.indicator).max)
+            .sum::<Points>()
+            .to_string(),
         indicator_total: two_decimals(result.indicator_total),
         bonus: two_decimals(result.bonus),
         bonus_uncapped: two_decimals(result.bonus_uncapped),
