@@ -181,25 +181,55 @@ pub fn report(plan: &Plan, results: &Results, dept: DeptId) -> Report {
         category_mean: two_decimals(category.mean),
         category_highest: two_decimals(category.highest),
         category_lowest: two_decimals(category.lowest),
-        bars: category
-            .ranking
-            .iter()
-            .map(|&d| {
-                let total = results.department(d).total;
-                Bar {
-                    name: plan
-                        .department(d)
-                        .short
-                        .clone()
-                        .unwrap_or_else(|| plan.department(d).name.clone()),
-                    total: total.to_f64(),
-                    label: two_decimals(total),
-                    this: d == dept,
-                }
-            })
-            .collect(),
+        bars: chart_bars(plan, results, &category.ranking, dept),
         date: model::full_date(plan.info.date),
     }
+}
+
+/// Bars a report shows. A category of many departments would make every report carry the
+/// whole ranking (and the build quadratic); beyond [`CHART_BARS`] only the top, the
+/// department with its neighbours, and the bottom are drawn, gaps marked `…`.
+const CHART_BARS: usize = 15;
+
+fn chart_bars(plan: &Plan, results: &Results, ranking: &[DeptId], dept: DeptId) -> Vec<Bar> {
+    let bar = |d: DeptId| {
+        let total = results.department(d).total;
+        let department = plan.department(d);
+        Bar {
+            name: department.short.clone().unwrap_or_else(|| department.name.clone()),
+            total: total.to_f64(),
+            label: two_decimals(total),
+            this: d == dept,
+        }
+    };
+    chart_positions(ranking.len(), ranking.iter().position(|&d| d == dept).unwrap_or(0))
+        .into_iter()
+        .map(|position| match position {
+            Some(p) => bar(ranking[p]),
+            None => Bar { name: "…".into(), total: 0.0, label: String::new(), this: false },
+        })
+        .collect()
+}
+
+/// Which ranks a chart of `n` bars shows for the department at rank position `at`;
+/// `None` marks a gap.
+fn chart_positions(n: usize, at: usize) -> Vec<Option<usize>> {
+    if n <= CHART_BARS {
+        return (0..n).map(Some).collect();
+    }
+    let last = n - 1;
+    let mut shown: Vec<usize> = (0..5).chain(at.saturating_sub(2)..=(at + 2).min(last)).collect();
+    shown.extend(last - 2..=last);
+    shown.sort_unstable();
+    shown.dedup();
+    let mut positions = Vec::with_capacity(shown.len() + 2);
+    for (i, &position) in shown.iter().enumerate() {
+        if i > 0 && position > shown[i - 1] + 1 {
+            positions.push(None);
+        }
+        positions.push(Some(position));
+    }
+    positions
 }
 
 fn report_lines(plan: &Plan, result: &DeptResult) -> Vec<ReportLine> {
@@ -407,6 +437,25 @@ pub fn render_summary(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn charts_of_big_categories_show_top_neighbours_and_bottom() {
+        let shown = |n, at| chart_positions(n, at);
+        assert_eq!(shown(10, 3), (0..10).map(Some).collect::<Vec<_>>());
+        let mid = [0, 1, 2, 3, 4].map(Some).into_iter().chain([None]);
+        let mid: Vec<_> = mid.chain([48, 49, 50, 51, 52].map(Some)).chain([None]).collect();
+        assert_eq!(shown(100, 50)[..mid.len()], mid[..]);
+        assert_eq!(shown(100, 50)[mid.len()..], [Some(97), Some(98), Some(99)]);
+        assert_eq!(
+            shown(100, 0),
+            [0, 1, 2, 3, 4]
+                .map(Some)
+                .into_iter()
+                .chain([None, Some(97), Some(98), Some(99)])
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(shown(100, 99).len(), 5 + 1 + 3);
+    }
 
     #[test]
     fn figures_show_two_decimals() {
