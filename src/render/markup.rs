@@ -36,6 +36,53 @@ pub fn escape_markup(text: &str) -> String {
     out
 }
 
+/// Runs of printable ASCII without a space at least this long get break opportunities.
+const LONG_RUN: usize = 10;
+
+/// Lets a long run without spaces (a code, a URL, `AAAA…`) break anywhere instead of
+/// running out of its line or table cell: typst, like Unicode, never breaks inside a
+/// word, so a zero-width space goes between its characters. Figures (`100.00`,
+/// `18999678675`) stay whole so copied numbers remain numbers.
+pub fn breakable_runs(text: &str) -> std::borrow::Cow<'_, str> {
+    let is_run_char = |c: char| c.is_ascii_graphic();
+    let needs =
+        text.split(|c: char| !is_run_char(c)).any(|run| run.len() >= LONG_RUN && !is_figure(run));
+    if !needs {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= LONG_RUN && !is_figure(run) {
+            let mut chars = run.chars();
+            if let Some(first) = chars.next() {
+                out.push(first);
+            }
+            for c in chars {
+                out.push('\u{200B}');
+                out.push(c);
+            }
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if is_run_char(c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    std::borrow::Cow::Owned(out)
+}
+
+fn is_figure(run: &str) -> bool {
+    run.chars().all(|c| c.is_ascii_digit() || ".:%+-".contains(c))
+}
+
 /// Escapes text as a typst string literal (with the quotes), for code positions such as
 /// `#text(font: …)` or function arguments.
 pub fn string_literal(text: &str) -> String {
@@ -70,6 +117,16 @@ mod tests {
         assert_eq!(escape_markup("$x^2$"), r"\$x\^2\$");
         assert_eq!(escape_markup("// 注释"), r"\/\/ 注释");
         assert_eq!(escape_markup("医学院"), "医学院");
+    }
+
+    #[test]
+    fn long_runs_get_break_opportunities_but_figures_do_not() {
+        assert_eq!(
+            breakable_runs("ABCDEFGHIJ 甲"),
+            "A\u{200B}B\u{200B}C\u{200B}D\u{200B}E\u{200B}F\u{200B}G\u{200B}H\u{200B}I\u{200B}J 甲"
+        );
+        assert_eq!(breakable_runs("电话 18999678675"), "电话 18999678675");
+        assert_eq!(breakable_runs("short words"), "short words");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use minijinja::value::Value;
 use minijinja::{Environment, Error as JinjaError, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
 
-use super::markup::{escape_markup, string_literal};
+use super::markup::{breakable_runs, escape_markup, string_literal};
 
 /// The built-in templates, by file name.
 const BUILTIN: &[(&str, &str)] = &[
@@ -60,10 +60,15 @@ impl Templates {
             if value.is_undefined() || value.is_none() {
                 return Ok(());
             }
-            let text =
-                if value.is_safe() { value.to_string() } else { escape_markup(&value.to_string()) };
+            let text = if value.is_safe() {
+                value.to_string()
+            } else {
+                escape_markup(&breakable_runs(&value.to_string()))
+            };
             out.write_str(&text).map_err(|_| JinjaError::new(ErrorKind::WriteFailure, "写入失败"))
         });
+        // `str` is for code positions (paths, names the template computes): no break
+        // opportunities are inserted, unlike cell data through `typ` and `{{ }}`.
         env.add_filter("str", |value: Value| {
             Value::from_safe_string(string_literal(&value.to_string()))
         });
@@ -140,7 +145,7 @@ pub fn typst_value(value: &Value) -> String {
                 .collect();
             if entries.is_empty() { "(:)".to_string() } else { format!("({})", entries.join(", ")) }
         }
-        _ => string_literal(&value.to_string()),
+        _ => string_literal(&breakable_runs(&value.to_string())),
     }
 }
 
