@@ -298,3 +298,74 @@ fn control_characters_are_refused_naming_the_cell() {
     assert!(finding.is_error());
     assert_eq!(finding.location.sheet_and_cell(), "领导小组!C3");
 }
+
+#[test]
+fn watch_rebuilds_when_the_workbook_is_saved_and_ignores_lock_files() {
+    use std::io::{BufRead, BufReader};
+    use std::time::{Duration, Instant};
+
+    let root = tempfile::tempdir().unwrap();
+    let input = root.path().join("input");
+    std::fs::create_dir(&input).unwrap();
+    let workbook = input.join("a.xlsx");
+    std::fs::write(&workbook, reference_2021().to_xlsx_bytes().unwrap()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kaoping"))
+        .args(["watch", "input", "-o", "out", "-q", "--no-system-fonts"])
+        .current_dir(root.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    // Counts rebuild lines until `limit`, returning early once `stop_at` have been seen.
+    let rebuilds = |limit: Duration, stop_at: usize| {
+        let deadline = Instant::now() + limit;
+        let mut count = 0;
+        while count < stop_at {
+            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) => count += usize::from(line.contains("] 重新生成")),
+                Err(_) => break,
+            }
+        }
+        count
+    };
+    let built = |out: &Path| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !out.join(kaoping::write::MANIFEST).exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        out.join(kaoping::write::MANIFEST).exists()
+    };
+    assert_eq!(rebuilds(Duration::from_secs(60), 1), 1, "the first build");
+    assert!(built(&root.path().join("out")));
+    let manifest = root.path().join("out").join(kaoping::write::MANIFEST);
+    let first = std::fs::metadata(&manifest).unwrap().modified().unwrap();
+
+    // Excel's lock file appearing is not a change to rebuild for.
+    std::fs::write(input.join("~$a.xlsx"), b"lock").unwrap();
+    assert_eq!(rebuilds(Duration::from_secs(2), 1), 0, "lock file ignored");
+
+    let mut edited = reference_2021();
+    edited.set_fact("动员会地点", "行政楼三楼会议室");
+    std::fs::write(&workbook, edited.to_xlsx_bytes().unwrap()).unwrap();
+    assert_eq!(rebuilds(Duration::from_secs(60), 1), 1, "a rebuild after the save");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::fs::metadata(&manifest).unwrap().modified().unwrap() == first
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_ne!(
+        std::fs::metadata(&manifest).unwrap().modified().unwrap(),
+        first,
+        "outputs rewritten"
+    );
+    assert_eq!(rebuilds(Duration::from_secs(1), 1), 0, "one rebuild for one save");
+    child.kill().unwrap();
+    let _ = child.wait();
+}
