@@ -13,7 +13,7 @@ pub mod templates;
 pub mod title;
 pub mod xlsx;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -137,11 +137,6 @@ pub fn sanitize_file_name(name: &str) -> String {
     if bounded.is_empty() { "_".to_string() } else { bounded }
 }
 
-/// Whether `path` stays below its folder (no `..`, no root): for paths built from data.
-pub fn is_relative_inside(path: &Path) -> bool {
-    path.components().all(|c| matches!(c, std::path::Component::Normal(_)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,7 +146,5 @@ mod tests {
         assert_eq!(sanitize_file_name("组织部/人事处"), "组织部_人事处");
         assert_eq!(sanitize_file_name("..\\a:b*"), "_a_b_");
         assert_eq!(sanitize_file_name("  "), "_");
-        assert!(is_relative_inside(Path::new("考评报告/01-医学院.pdf")));
-        assert!(!is_relative_inside(Path::new("../x.pdf")));
     }
 }
