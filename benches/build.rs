@@ -290,10 +290,14 @@ fn run(config: &Config) -> Result<(), String> {
     let time_bin = Path::new("/usr/bin/time");
     let time_bin = time_bin.is_file().then_some(time_bin);
     println!(
-        "kaoping build benchmark: {} run(s) per size, best shown; {} core(s); typst {}",
+        "kaoping build benchmark: {} run(s) per size, best shown; {} core(s); {}",
         config.runs,
         std::thread::available_parallelism().map_or(0, |n| n.get()),
-        if cfg!(debug_assertions) { "DEBUG build (figures meaningless)" } else { "release build" },
+        if cfg!(debug_assertions) {
+            "DEBUG build: figures not representative"
+        } else {
+            "release build"
+        },
     );
     let mut rows = Vec::new();
     // A size that fails (or whose child is killed) is reported, and the others still run.
