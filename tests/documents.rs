@@ -99,14 +99,6 @@ fn imprint_sits_on_the_bottom_edge_without_a_page_number() {
     );
 }
 
-fn pdftotext(pdf: &[u8]) -> Option<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("x.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 #[test]
 fn reports_and_summary_carry_every_departments_figures() {
     let (_dir, path) = common::write_book(&reference_2021(), "sample.xlsx");
@@ -120,7 +112,7 @@ fn reports_and_summary_carry_every_departments_figures() {
     assert_eq!(reports.len(), plan.departments.len());
     let summary =
         files.iter().find(|f| f.path.to_string_lossy().ends_with("结果汇总表.pdf")).unwrap();
-    let Some(summary_text) = pdftotext(&summary.bytes) else {
+    let Some(summary_text) = common::pdftotext("-layout", &summary.bytes) else {
         eprintln!("pdftotext not installed: PDF text not checked (CI installs poppler-utils)");
         return;
     };
@@ -136,7 +128,7 @@ fn reports_and_summary_carry_every_departments_figures() {
         assert!(around.contains(&total), "summary row of {name} lacks {total}: {around}");
         let report =
             reports.iter().find(|r| r.path.to_string_lossy().contains(name.as_str())).unwrap();
-        let text = pdftotext(&report.bytes).unwrap();
+        let text = common::pdftotext("-layout", &report.bytes).unwrap();
         assert!(text.contains(&total) && text.contains("签字"), "report of {name}");
         let rank = format!("{}/{}", results.department(dept).rank, results.department(dept).of);
         assert!(text.contains(&rank), "report of {name} lacks rank {rank}");

@@ -86,21 +86,13 @@ fn normalise(text: &str) -> String {
         .collect()
 }
 
-fn pdftotext(pdf: &[u8]) -> Option<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("x.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = Command::new("pdftotext").arg("-raw").arg(&path).arg("-").output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 #[test]
 fn hostile_text_prints_literally_in_every_document() {
     let (_dir, path) = common::write_book(&hostile_book(), "恶意 输入.xlsx");
     let files = build_files(&path);
     let pdf_text = |name: &str| {
         let file = files.iter().find(|f| f.path.to_string_lossy().contains(name)).unwrap();
-        pdftotext(&file.bytes)
+        common::pdftotext("-raw", &file.bytes)
     };
     let Some(notice) = pdf_text("实施方案") else {
         eprintln!("pdftotext not installed: PDF text not checked (CI installs poppler-utils)");

@@ -41,3 +41,14 @@ pub fn plan_of(book: &Book) -> Plan {
     let (_dir, path) = write_book(book, "book.xlsx");
     plan_of_file(&path)
 }
+
+/// The PDF's text as poppler's `pdftotext` extracts it (`mode`: `-layout` or `-raw`);
+/// `None` when poppler-utils is not installed (CI installs it).
+pub fn pdftotext(mode: &str, pdf: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out =
+        std::process::Command::new("pdftotext").arg(mode).arg(&path).arg("-").output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
