@@ -9,6 +9,7 @@ use std::process::Command;
 use kaoping::build::{BuildError, BuildOptions, build, read_inputs};
 use kaoping::render::engine::{Engine, EngineOptions};
 use kaoping::render::inspect::{Layout, mm};
+use kaoping::render::scores::{Head, render_report};
 use kaoping::render::{DocKind, plan_doc_source};
 use kaoping::sample::{Value, reference_2021};
 use kaoping::write::MemorySink;
@@ -132,6 +133,26 @@ fn reports_and_summary_carry_every_departments_figures() {
         assert!(text.contains(&total) && text.contains("签字"), "report of {name}");
         let rank = format!("{}/{}", results.department(dept).rank, results.department(dept).of);
         assert!(text.contains(&rank), "report of {name} lacks rank {rank}");
+    }
+}
+
+#[test]
+fn every_report_fits_one_sheet_with_its_page_number() {
+    // The group leader signs the sheet that carries the figures; two institutions, so the
+    // sample's short names and few indicators are not what makes it fit.
+    let engine = common::engine();
+    for book in [reference_2021(), kaoping::sample::synthetic(40, 7)] {
+        let plan = common::plan_of(&book);
+        let results = kaoping::score::score(&plan);
+        let head = Head::new(&plan);
+        for dept in plan.dept_ids() {
+            let rendered = render_report(engine, &plan, &head, &results, dept).unwrap();
+            let doc = engine.layout("r", rendered.source.text, plan.info.date, &[]).unwrap();
+            let layout = Layout::of(&doc);
+            let name = &plan.department(dept).name;
+            assert_eq!(layout.pages, 1, "report of {name}");
+            assert!(layout.texts.iter().any(|t| t.text == "— 1 —"), "page number of {name}");
+        }
     }
 }
 
