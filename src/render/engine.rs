@@ -201,6 +201,13 @@ impl Engine {
         result
     }
 
+    /// Empties typst's memo cache. A document that lists every department fills it in
+    /// proportion to their number (about 70 KB each); dropping that at once, rather than
+    /// a few documents later, lets the next large document reuse the memory.
+    pub fn forget_cached_layouts(&self) {
+        typst::comemo::evict(0);
+    }
+
     /// Evicts typst's memo cache every [`EVICT_EVERY`] documents. The cache is global to
     /// the process, but the count is the engine's: documents of other engines only make
     /// eviction come sooner.
