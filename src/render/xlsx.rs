@@ -5,6 +5,8 @@
 //! bytes depend on the plan only: the creation date is the plan's 成文日期, never the
 //! clock, so building twice gives the same file.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::Path;
 
 use rust_xlsxwriter::{
@@ -44,10 +46,10 @@ pub fn file_name(plan: &Plan) -> String {
 /// # Errors
 ///
 /// Only what rust_xlsxwriter reports, e.g. a cell outside Excel's 1,048,576 rows.
-pub fn summary_workbook(
-    plan: &Plan,
-    results: &Results,
-    findings: &[Finding],
+pub fn summary_workbook<'a>(
+    plan: &'a Plan,
+    results: &'a Results,
+    findings: &'a [Finding],
 ) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let info = &plan.info;
@@ -66,27 +68,34 @@ pub fn summary_workbook(
         .set_creation_datetime(&created);
     workbook.set_properties(&properties);
 
-    let sheets = [
-        ("汇总", summary(plan, results)),
-        ("类别统计", statistics(plan, results)),
-        ("得分明细", matrix(plan, results)),
-        ("评分记录", score_records(plan, results)),
-        ("加扣分", adjustments(plan, results)),
-        ("问题清单", problems(findings)),
+    // Each sheet's rows are gathered just before it is written and dropped after, so only
+    // one sheet's rows (评分记录 is the large one) are ever held twice.
+    let sheets: [(&str, &dyn Fn() -> Vec<Table<'a>>); 6] = [
+        ("汇总", &|| summary(plan, results)),
+        ("类别统计", &|| statistics(plan, results)),
+        ("得分明细", &|| matrix(plan, results)),
+        ("评分记录", &|| score_records(plan, results)),
+        ("加扣分", &|| adjustments(plan, results)),
+        ("问题清单", &|| problems(findings)),
     ];
+    let mut formats = Formats::default();
     for (name, tables) in sheets {
-        let worksheet = workbook.add_worksheet();
+        // Rows go to a temporary file as they are written (strings still shared, so the
+        // file is what Excel itself would write): 评分记录 has a row per score, 250,000 at
+        // 3,000 departments, which in memory took about 100 MB.
+        let worksheet = workbook.add_worksheet_with_low_memory()?;
         worksheet.set_name(name)?;
-        write_sheet(worksheet, &tables)?;
+        write_sheet(worksheet, &tables(), &mut formats)?;
         print_setup(worksheet, &format!("{title}——{name}"))?;
     }
     workbook.save_to_buffer()
 }
 
-/// A cell before it is written; numbers stay numbers.
+/// A cell before it is written; numbers stay numbers. Text borrows from the plan where it
+/// can: 评分记录 repeats each department's and evaluator's name on thousands of rows.
 #[derive(Debug, Clone)]
-enum Cell {
-    Text(String),
+enum Cell<'a> {
+    Text(Cow<'a, str>),
     /// Points, shown with two decimals.
     Points(Points),
     /// A count or a rank.
@@ -94,37 +103,49 @@ enum Cell {
     Empty,
 }
 
-impl Cell {
-    fn text(s: impl Into<String>) -> Self {
+impl<'a> Cell<'a> {
+    fn text(s: impl Into<Cow<'a, str>>) -> Self {
         Cell::Text(s.into())
     }
 
-    fn opt(s: &Option<String>) -> Self {
-        s.as_deref().map_or(Cell::Empty, Cell::text)
+    fn opt(s: &'a Option<String>) -> Self {
+        Cell::maybe(s.as_deref())
     }
 
-    /// What Excel shows, for sizing the column.
-    fn shown(&self) -> String {
+    fn maybe(s: Option<impl Into<Cow<'a, str>>>) -> Self {
+        s.map_or(Cell::Empty, Cell::text)
+    }
+
+    /// The width of what Excel shows, for sizing the column.
+    fn width(&self) -> usize {
         match self {
-            Cell::Text(s) => s.clone(),
-            Cell::Points(p) => format!("{:.2}", p.to_f64()),
-            Cell::Int(n) => n.to_string(),
-            Cell::Empty => String::new(),
+            Cell::Text(s) => text_width(s),
+            Cell::Points(p) => format!("{:.2}", p.to_f64()).len(),
+            Cell::Int(n) => n.to_string().len(),
+            Cell::Empty => 0,
+        }
+    }
+
+    /// Lines the cell takes in a column of `width` units; only text wraps.
+    fn lines(&self, width: usize) -> usize {
+        match self {
+            Cell::Text(s) => lines(s, width),
+            _ => 1,
         }
     }
 }
 
 #[derive(Debug, Clone, Default)]
-struct Row {
-    cells: Vec<Cell>,
+struct Row<'a> {
+    cells: Vec<Cell<'a>>,
     fill: Option<u32>,
     /// Greyed out: a score that did not count.
     muted: bool,
     bold: bool,
 }
 
-impl Row {
-    fn new(cells: Vec<Cell>) -> Self {
+impl<'a> Row<'a> {
+    fn new(cells: Vec<Cell<'a>>) -> Self {
         Self { cells, ..Self::default() }
     }
 
@@ -137,16 +158,16 @@ impl Row {
 /// One table of a sheet. The first table of a sheet gets the frozen header and the
 /// autofilter; a later one (the ties under the statistics) sits below a title line.
 #[derive(Debug, Clone, Default)]
-struct Table {
+struct Table<'a> {
     title: Option<String>,
     headers: Vec<String>,
-    rows: Vec<Row>,
+    rows: Vec<Row<'a>>,
     /// Column widths are capped here instead of at [`MAX_WIDTH`] (indicator columns).
     narrow_from: Option<usize>,
     narrow_to: Option<usize>,
 }
 
-impl Table {
+impl Table<'_> {
     fn new(headers: &[&str]) -> Self {
         Self { headers: headers.iter().map(|h| h.to_string()).collect(), ..Self::default() }
     }
@@ -178,7 +199,11 @@ fn base_format() -> Format {
         .set_align(FormatAlign::VerticalCenter)
 }
 
-fn write_sheet(ws: &mut Worksheet, tables: &[Table]) -> Result<(), XlsxError> {
+fn write_sheet(
+    ws: &mut Worksheet,
+    tables: &[Table<'_>],
+    formats: &mut Formats,
+) -> Result<(), XlsxError> {
     let columns = tables.iter().map(|t| t.headers.len()).max().unwrap_or(0);
     let mut widths = vec![6usize; columns];
     for table in tables {
@@ -189,7 +214,7 @@ fn write_sheet(ws: &mut Worksheet, tables: &[Table]) -> Result<(), XlsxError> {
                 .rows
                 .iter()
                 .filter_map(|r| r.cells.get(col))
-                .map(|c| text_width(&c.shown()))
+                .map(Cell::width)
                 .max()
                 .unwrap_or(0);
             let wanted = if cap == MAX_WIDTH {
@@ -225,15 +250,15 @@ fn write_sheet(ws: &mut Worksheet, tables: &[Table]) -> Result<(), XlsxError> {
         for (col, header) in table.headers.iter().enumerate() {
             ws.write_string_with_format(row, col as u16, header, &header_format)?;
         }
-        fit_height(ws, row, table.headers.iter().map(String::as_str), &widths)?;
+        let header_lines = table.headers.iter().zip(&widths).map(|(h, &w)| lines(h, w));
+        fit_height(ws, row, header_lines)?;
         row += 1;
 
         for r in &table.rows {
-            let shown: Vec<String> = r.cells.iter().map(Cell::shown).collect();
             for (col, cell) in r.cells.iter().enumerate() {
-                write_cell(ws, row, col as u16, cell, r)?;
+                write_cell(ws, row, col as u16, cell, formats.get(cell, r))?;
             }
-            fit_height(ws, row, shown.iter().map(String::as_str), &widths)?;
+            fit_height(ws, row, r.cells.iter().zip(&widths).map(|(c, &w)| c.lines(w)))?;
             row += 1;
         }
 
@@ -249,13 +274,12 @@ fn write_sheet(ws: &mut Worksheet, tables: &[Table]) -> Result<(), XlsxError> {
 }
 
 /// Excel does not grow a row for wrapped text in a file it did not lay out itself.
-fn fit_height<'a>(
+fn fit_height(
     ws: &mut Worksheet,
     row: u32,
-    texts: impl Iterator<Item = &'a str>,
-    widths: &[usize],
+    lines: impl Iterator<Item = usize>,
 ) -> Result<(), XlsxError> {
-    let needed = texts.zip(widths).map(|(text, &width)| lines(text, width)).max().unwrap_or(1);
+    let needed = lines.max().unwrap_or(1);
     if needed > 1 {
         ws.set_row_height(row, LINE_HEIGHT * needed as f64 + 3.0)?;
     }
@@ -266,9 +290,49 @@ fn write_cell(
     ws: &mut Worksheet,
     row: u32,
     col: u16,
-    cell: &Cell,
-    style: &Row,
+    cell: &Cell<'_>,
+    format: &Format,
 ) -> Result<(), XlsxError> {
+    match cell {
+        Cell::Text(s) => ws.write_string_with_format(row, col, s.as_ref(), format)?,
+        Cell::Points(p) => ws.write_number_with_format(row, col, p.to_f64(), format)?,
+        Cell::Int(n) => ws.write_number_with_format(row, col, *n as f64, format)?,
+        Cell::Empty => ws.write_blank(row, col, format)?,
+    };
+    Ok(())
+}
+
+/// The formats of a workbook's cells, made once each: a few kinds of cell times a few row
+/// styles, against hundreds of thousands of cells (building a `Format` per cell took
+/// most of the workbook's time at 3,000 departments).
+#[derive(Default)]
+struct Formats {
+    made: HashMap<(CellKind, Option<u32>, bool, bool), Format>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum CellKind {
+    Text,
+    Points,
+    Int,
+    Empty,
+}
+
+impl Formats {
+    fn get(&mut self, cell: &Cell<'_>, style: &Row<'_>) -> &Format {
+        let kind = match cell {
+            Cell::Text(_) => CellKind::Text,
+            Cell::Points(_) => CellKind::Points,
+            Cell::Int(_) => CellKind::Int,
+            Cell::Empty => CellKind::Empty,
+        };
+        self.made
+            .entry((kind, style.fill, style.muted, style.bold))
+            .or_insert_with(|| cell_format(kind, style))
+    }
+}
+
+fn cell_format(kind: CellKind, style: &Row<'_>) -> Format {
     let mut format = base_format();
     if let Some(fill) = style.fill {
         format = format.set_background_color(Color::RGB(fill));
@@ -279,23 +343,12 @@ fn write_cell(
     if style.bold {
         format = format.set_bold();
     }
-    match cell {
-        Cell::Text(s) => {
-            ws.write_string_with_format(row, col, s, &format.set_text_wrap())?;
-        }
-        Cell::Points(p) => {
-            let format = format.set_num_format("0.00");
-            ws.write_number_with_format(row, col, p.to_f64(), &format)?;
-        }
-        Cell::Int(n) => {
-            let format = format.set_num_format("0").set_align(FormatAlign::Center);
-            ws.write_number_with_format(row, col, *n as f64, &format)?;
-        }
-        Cell::Empty => {
-            ws.write_blank(row, col, &format)?;
-        }
+    match kind {
+        CellKind::Text => format.set_text_wrap(),
+        CellKind::Points => format.set_num_format("0.00"),
+        CellKind::Int => format.set_num_format("0").set_align(FormatAlign::Center),
+        CellKind::Empty => format,
     }
-    Ok(())
 }
 
 fn print_setup(ws: &mut Worksheet, title: &str) -> Result<(), XlsxError> {
@@ -321,7 +374,7 @@ fn grade_fill(state: GradeState, grades: usize) -> u32 {
     }
 }
 
-fn summary(plan: &Plan, results: &Results) -> Vec<Table> {
+fn summary<'a>(plan: &'a Plan, results: &'a Results) -> Vec<Table<'a>> {
     let mut table = Table::new(&[
         "部门",
         "类别",
@@ -367,7 +420,7 @@ fn summary(plan: &Plan, results: &Results) -> Vec<Table> {
     vec![table]
 }
 
-fn statistics(plan: &Plan, results: &Results) -> Vec<Table> {
+fn statistics<'a>(plan: &'a Plan, results: &'a Results) -> Vec<Table<'a>> {
     let mut headers: Vec<String> =
         ["类别", "部门数", "平均分", "最高分", "最低分"].map(String::from).to_vec();
     // Every category is graded by the same rules; take their names from the results,
@@ -429,7 +482,7 @@ fn statistics(plan: &Plan, results: &Results) -> Vec<Table> {
     tables
 }
 
-fn matrix(plan: &Plan, results: &Results) -> Vec<Table> {
+fn matrix<'a>(plan: &'a Plan, results: &'a Results) -> Vec<Table<'a>> {
     let mut headers = vec!["部门".to_string(), "类别".to_string()];
     for indicator in &plan.indicators {
         headers.push(format!("{} {}（{}分）", indicator.code, indicator.level2, indicator.max));
@@ -475,7 +528,7 @@ fn source(origin: &Origin) -> String {
     format!("[{file}]{}!{}", origin.sheet, origin.cell)
 }
 
-fn score_records(plan: &Plan, results: &Results) -> Vec<Table> {
+fn score_records<'a>(plan: &'a Plan, results: &'a Results) -> Vec<Table<'a>> {
     let mut table =
         Table::new(&["部门", "指标编号", "指标", "考评人", "得分", "备注", "来源", "状态"]);
     for r in &results.departments {
@@ -542,7 +595,7 @@ fn score_records(plan: &Plan, results: &Results) -> Vec<Table> {
     vec![table]
 }
 
-fn adjustments(plan: &Plan, results: &Results) -> Vec<Table> {
+fn adjustments<'a>(plan: &'a Plan, results: &'a Results) -> Vec<Table<'a>> {
     let mut table = Table::new(&[
         "部门",
         "类别",
@@ -592,7 +645,7 @@ fn adjustments(plan: &Plan, results: &Results) -> Vec<Table> {
     vec![table]
 }
 
-fn problems(findings: &[Finding]) -> Vec<Table> {
+fn problems(findings: &[Finding]) -> Vec<Table<'_>> {
     let mut table = Table::new(&["级别", "文件", "工作表", "单元格", "说明"]);
     for f in findings {
         let file = f
@@ -609,9 +662,9 @@ fn problems(findings: &[Finding]) -> Vec<Table> {
         table.rows.push(
             Row::new(vec![
                 Cell::text(f.severity.label()),
-                Cell::opt(&file),
+                Cell::maybe(file),
                 Cell::opt(&f.location.sheet),
-                Cell::opt(&f.location.cell.map(|c| c.to_string())),
+                Cell::maybe(f.location.cell.map(|c| c.to_string())),
                 Cell::text(&f.message),
             ])
             .fill(fill),
