@@ -9,7 +9,7 @@ use std::process::Command;
 use kaoping::build::{BuildError, BuildOptions, build, read_inputs};
 use kaoping::render::engine::{Engine, EngineOptions};
 use kaoping::render::inspect::{Layout, mm};
-use kaoping::render::scores::{Head, render_report};
+use kaoping::render::scores::{Head, render_report, render_summary};
 use kaoping::render::{DocKind, plan_doc_source};
 use kaoping::sample::{Value, reference_2021};
 use kaoping::write::MemorySink;
@@ -153,6 +153,32 @@ fn every_report_fits_one_sheet_with_its_page_number() {
             assert_eq!(layout.pages, 1, "report of {name}");
             assert!(layout.texts.iter().any(|t| t.text == "— 1 —"), "page number of {name}");
         }
+    }
+}
+
+#[test]
+fn form_page_numbers_sit_7mm_below_the_type_area_alternating_sides() {
+    // Forms have their own margins, and the numbers must follow them to where GB/T 9704
+    // puts them: 7 mm below the type area (28 mm bottom margin), odd pages right and even
+    // pages left, one 字 in.
+    let engine = common::engine();
+    let plan = common::plan_of(&kaoping::sample::synthetic(60, 3));
+    let results = kaoping::score::score(&plan);
+    let summary = render_summary(engine, &plan, &Head::new(&plan), &results).unwrap();
+    let layout = Layout::of(&engine.layout("s", summary.source.text, plan.info.date, &[]).unwrap());
+    assert!(layout.pages >= 2, "odd and even pages");
+    let numbers: Vec<_> = layout.texts.iter().filter(|t| t.text.starts_with("— ")).collect();
+    assert_eq!(numbers.len(), layout.pages, "one number per page");
+    let (left, type_width, zi) = (mm(28.0), mm(156.0), mm(156.0) / 28.0);
+    for n in numbers {
+        let page = n.page + 1;
+        assert_eq!(n.text, format!("— {page} —"));
+        assert_eq!(n.family, "Noto Serif SC", "宋体 role");
+        let top = n.y - 0.88 * n.size;
+        assert!((top - mm(297.0 - 28.0 + 7.0)).abs() < 0.6, "page {page}: top at {top}");
+        let (actual, expected) =
+            if page % 2 == 1 { (n.x + n.width, left + type_width - zi) } else { (n.x, left + zi) };
+        assert!((actual - expected).abs() < 0.6, "page {page}: {actual} vs {expected}");
     }
 }
 

@@ -119,9 +119,12 @@ fn cell_with(books: &[Workbook], origin: &Origin, c: char) -> Location {
 pub fn check_plan(plan: &Plan, fonts: &Fonts, books: &[Workbook]) -> Findings {
     let mut findings = Findings::new();
     let mut seen = std::collections::BTreeSet::new();
+    // A workbook uses a few hundred distinct characters over and over; a font's coverage
+    // lookup walks its ranges, so each character is looked up once.
+    let mut drawable = std::collections::HashMap::new();
     for (text, origin, field) in texts(plan) {
         for c in text.chars().filter(|&c| needs_glyph(c)) {
-            if !fonts.covers_everywhere(c) {
+            if !*drawable.entry(c).or_insert_with(|| fonts.covers_everywhere(c)) {
                 let location = cell_with(books, origin, c);
                 if seen.insert((c, location.clone())) {
                     findings.push(Finding::error(location, message(c, field)));
