@@ -196,7 +196,7 @@ fn chart_bars(plan: &Plan, results: &Results, ranking: &[DeptId], dept: DeptId) 
         let total = results.department(d).total;
         let department = plan.department(d);
         Bar {
-            name: department.short.clone().unwrap_or_else(|| department.name.clone()),
+            name: chart_label(department.short.as_ref().unwrap_or(&department.name)),
             total: total.to_f64(),
             label: two_decimals(total),
             this: d == dept,
@@ -209,6 +209,30 @@ fn chart_bars(plan: &Plan, results: &Results, ranking: &[DeptId], dept: DeptId) 
             None => Bar { name: "…".into(), total: 0.0, label: String::new(), this: false },
         })
         .collect()
+}
+
+/// The widest name a bar's label column holds, in half-width units: 13 Chinese characters
+/// of 六号 fit its 38 mm.
+const CHART_LABEL_WIDTH: usize = 26;
+
+/// A department's name as its bar shows it: one line, however long the name, so the names
+/// stay level with their bars; a longer one is cut and ends in `…`. The report names the
+/// department in full elsewhere.
+fn chart_label(name: &str) -> String {
+    let width = |c: char| if c.is_ascii() { 1 } else { 2 };
+    if name.chars().map(width).sum::<usize>() <= CHART_LABEL_WIDTH {
+        return name.to_string();
+    }
+    let mut used = width('…');
+    let mut label: String = name
+        .chars()
+        .take_while(|&c| {
+            used += width(c);
+            used <= CHART_LABEL_WIDTH
+        })
+        .collect();
+    label.push('…');
+    label
 }
 
 /// Which ranks a chart of `n` bars shows for the department at rank position `at`;
@@ -437,6 +461,15 @@ pub fn render_summary(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chart_labels_fit_one_line() {
+        assert_eq!(chart_label("医学院"), "医学院");
+        assert_eq!(chart_label("马克思主义学院思想政治理论"), "马克思主义学院思想政治理论");
+        assert_eq!(chart_label("马克思主义学院思想政治理论课"), "马克思主义学院思想政治理…");
+        let long = "x".repeat(40);
+        assert_eq!(chart_label(&long), format!("{}…", "x".repeat(24)));
+    }
 
     #[test]
     fn charts_of_big_categories_show_top_neighbours_and_bottom() {
