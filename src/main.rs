@@ -5,15 +5,13 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 // typst allocates many small, short-lived values across threads; glibc's allocator spent
 // about a sixth of a build in malloc/free (perf), mimalloc far less.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let args = cli::args::Cli::parse();
+    let args = cli::args::parse();
     let status = match args.command {
         cli::args::Command::Build(a) => cli::build::run(&a),
         cli::args::Command::Check(a) => cli::check::run(&a),

@@ -260,6 +260,22 @@ fn help_is_chinese_and_lists_the_commands() {
 }
 
 #[test]
+fn command_line_mistakes_are_explained_in_chinese() {
+    let root = tempfile::tempdir().unwrap();
+    for (args, expected) in [
+        (&["build", "--foo"][..], "错误：不认识的参数“--foo”"),
+        (&["biuld"][..], "错误：没有“biuld”这个命令（是否想用 build？）"),
+        (&["build", "-q", "-v"][..], "不能与"),
+        (&["build", "-j", "x"][..], "错误：参数 --jobs <数量> 的值“x”无效"),
+    ] {
+        let (status, stderr) = kaoping(args, root.path());
+        assert_eq!(status, 2, "{args:?}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("error:") && !stderr.contains("Usage"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
 fn fonts_lists_every_role() {
     let root = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_kaoping"))

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{ArgAction, Args, Parser, Subcommand};
 
 const TEMPLATE: &str = "{about}\n\n用法：{usage}\n\n{all-args}{after-help}";
@@ -28,6 +29,64 @@ pub struct Cli {
     /// 显示版本号
     #[arg(short = 'V', long = "version", action = ArgAction::Version, help_heading = "选项")]
     version: Option<bool>,
+}
+
+/// Parses the command line, or prints the mistake in Chinese and exits with status 2.
+/// clap's own error texts are English; help and version pass through, their texts are ours.
+pub fn parse() -> Cli {
+    Cli::try_parse().unwrap_or_else(|error| match error.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => error.exit(),
+        _ => {
+            eprintln!("{}", chinese_error(&error));
+            std::process::exit(2);
+        }
+    })
+}
+
+/// A command-line mistake as office staff should read it: what is wrong, clap's
+/// suggestion if it has one, the usage line, and where to find more.
+pub fn chinese_error(error: &clap::Error) -> String {
+    let context = |kind| match error.get(kind) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join("、"),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let arg = context(ContextKind::InvalidArg);
+    let what = match error.kind() {
+        ErrorKind::UnknownArgument => format!("不认识的参数“{arg}”"),
+        ErrorKind::InvalidSubcommand => {
+            format!("没有“{}”这个命令", context(ContextKind::InvalidSubcommand))
+        }
+        ErrorKind::ArgumentConflict => {
+            format!("参数 {arg} 不能与 {} 同时使用", context(ContextKind::PriorArg))
+        }
+        ErrorKind::MissingRequiredArgument => format!("缺少必需的参数 {arg}"),
+        ErrorKind::MissingSubcommand => "缺少命令".to_string(),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            let valid = context(ContextKind::ValidValue);
+            let valid = if valid.is_empty() { valid } else { format!("，可用的值：{valid}") };
+            format!("参数 {arg} 的值“{}”无效{valid}", context(ContextKind::InvalidValue))
+        }
+        ErrorKind::TooManyValues | ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
+            format!("参数 {arg} 的值的个数不对")
+        }
+        ErrorKind::NoEquals => format!("参数 {arg} 的值要用“=”连写"),
+        ErrorKind::InvalidUtf8 => "参数中有无法识别的字符".to_string(),
+        _ => "命令行参数有误".to_string(),
+    };
+    let suggestion = [ContextKind::SuggestedArg, ContextKind::SuggestedSubcommand]
+        .into_iter()
+        .map(context)
+        .find(|s| !s.is_empty())
+        .map(|s| format!("（是否想用 {s}？）"))
+        .unwrap_or_default();
+    let usage = context(ContextKind::Usage);
+    let usage = usage.trim().trim_start_matches("Usage:").trim();
+    let usage = if usage.is_empty() { String::new() } else { format!("\n\n用法：{usage}") };
+    format!("错误：{what}{suggestion}{usage}\n\n更多信息请运行 kaoping --help")
 }
 
 #[derive(Debug, Subcommand)]
