@@ -219,7 +219,8 @@ const CHART_LABEL_WIDTH: usize = 26;
 /// stay level with their bars; a longer one is cut and ends in `…`. The report names the
 /// department in full elsewhere.
 fn chart_label(name: &str) -> String {
-    let width = |c: char| if c.is_ascii() { 1 } else { 2 };
+    // Capitals are nearly as wide as a Chinese character; other ASCII about half.
+    let width = |c: char| if c.is_ascii() && !c.is_ascii_uppercase() { 1 } else { 2 };
     if name.chars().map(width).sum::<usize>() <= CHART_LABEL_WIDTH {
         return name.to_string();
     }
@@ -469,6 +470,8 @@ mod tests {
         assert_eq!(chart_label("马克思主义学院思想政治理论课"), "马克思主义学院思想政治理…");
         let long = "x".repeat(40);
         assert_eq!(chart_label(&long), format!("{}…", "x".repeat(24)));
+        let capitals = "W".repeat(40);
+        assert_eq!(chart_label(&capitals), format!("{}…", "W".repeat(12)));
     }
 
     #[test]
