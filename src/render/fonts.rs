@@ -286,7 +286,8 @@ fn bundled_fonts(dir: &Path) -> Result<Vec<Font>, FontError> {
         .collect();
     paths.sort();
     // Reading and indexing 24 MB of fonts is most of a small build's start-up; the files
-    // are independent, so they load side by side (15 ms -> 8 ms on two cores).
+    // are independent, so they load side by side (engine start-up 15 ms -> 11-13 ms on
+    // two cores).
     let loaded: Vec<Result<Vec<Font>, FontError>> = std::thread::scope(|scope| {
         let handles: Vec<_> =
             paths.iter().map(|path| scope.spawn(move || load_font_file(path))).collect();
