@@ -239,7 +239,9 @@ impl Run<'_> {
                     while !failed.load(Ordering::Relaxed) {
                         let Some(job) = queue.next(worker) else { break };
                         let result = self.one(job, head);
-                        if !matches!(job, Job::Report(_)) {
+                        // The workbook is not typeset; the other whole-institution
+                        // documents leave a cache as large as they are.
+                        if matches!(job, Job::Summary | Job::Schedule | Job::Notice) {
                             self.engine.forget_cached_layouts();
                         }
                         match result {
