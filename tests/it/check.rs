@@ -106,6 +106,43 @@ fn data_row(book: &Book, sheet: &str, column: &str, text: &str) -> usize {
 // ---------------------------------------------------------------------------------------
 // Valid workbooks
 
+/// Issue 11, item 4: a cited document number keeps the brackets it was typed with
+/// (`党办发[2021]41号`) in 依据文件 and every other text; it is printed with 〔〕 and the
+/// cell is named in a hint, as the 发文字号 is.
+#[test]
+fn cited_document_numbers_are_normalised_with_a_hint_naming_the_cell() {
+    let mut book = reference();
+    let adjustments = book.sheet_mut("加扣分").unwrap();
+    adjustments.set(0, "事由", Value::text("按《通报》（院办发【2021】7号）加分"));
+    let run = Run::one(&book);
+    run.expect_no_errors();
+    let basis = row(data_row(&book, "文件信息", "项目", "依据文件"));
+    run.expect(
+        Severity::Info,
+        MAIN,
+        &format!("文件信息!B{basis}"),
+        "文号中的年份应使用六角括号：“发[2021]41号”已按“发〔2021〕41号”印出",
+    );
+    run.expect(
+        Severity::Info,
+        MAIN,
+        "加扣分!D2",
+        "文号中的年份应使用六角括号：“发【2021】7号”已按“发〔2021〕7号”印出",
+    );
+    let plan = run.checked.plan.as_ref().unwrap();
+    assert!(plan.info.basis.as_deref().unwrap().ends_with("（阿职院党办发〔2021〕41号）"));
+    assert_eq!(plan.adjustments[0].reason, "按《通报》（院办发〔2021〕7号）加分");
+    // The 发文字号 keeps its own warning and gets no second finding.
+    let doc_number = format!("文件信息!B{}", row(data_row(&book, "文件信息", "项目", "发文字号")));
+    let on_doc_number = run
+        .checked
+        .findings
+        .iter()
+        .filter(|f| f.location.sheet_and_cell() == doc_number)
+        .count();
+    assert_eq!(on_doc_number, 1, "{}", run.dump());
+}
+
 #[test]
 fn reference_sample_passes_with_recusal_and_doc_number_notes() {
     let run = Run::one(&reference());

@@ -1,7 +1,7 @@
 //! Reliability: hostile cell text prints literally, builds are byte-identical, a failing
 //! build never touches earlier outputs, and the command line keeps its exit-status contract.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -77,13 +77,51 @@ fn hostile_book() -> Book {
     book
 }
 
-/// Text as a reader copies it: white space and invisible marks are not compared.
+/// Text as a reader copies it: white space and the bidi controls that the layout consumes
+/// are not compared.
 fn normalise(text: &str) -> String {
-    text.chars()
-        .filter(|c| {
-            !c.is_whitespace() && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}')
-        })
-        .collect()
+    text.chars().filter(|c| !c.is_whitespace() && !matches!(c, '\u{202A}'..='\u{202E}')).collect()
+}
+
+/// Issue 11, item 3: long runs got U+200B between their characters so they could wrap, and
+/// copying `#set page(width: 1cm)` or a URL out of a PDF gave `p\u{200B}a\u{200B}g…`.
+#[test]
+fn copied_text_is_exactly_the_cell_text() {
+    const URL: &str = "https://example.edu.cn/kaoping/2021/evidence.pdf?id=123456&type=report";
+    let mut book = hostile_book();
+    set_column(&mut book, "加扣分", 0, "佐证材料", URL);
+    set_column(&mut book, "日程", 0, "地点", URL);
+    book.set_fact("动员会地点", URL);
+    let (_dir, path) = common::write_book(&book, "x.xlsx");
+    let files = build_files(&path);
+    let mut checked = 0;
+    for file in files.iter().filter(|f| f.path.extension().is_some_and(|e| e == "pdf")) {
+        let Some(text) = common::pdftotext("-raw", &file.bytes) else {
+            eprintln!("pdftotext not installed: PDF text not checked (CI installs poppler-utils)");
+            return;
+        };
+        let name = file.path.display();
+        assert!(
+            !text.contains(|c| matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')),
+            "{name} has invisible characters in its text"
+        );
+        // A wrapped line ends the line in the extracted text: only line ends are dropped.
+        let joined: String = text.lines().collect();
+        let expected: &[&str] = if name.to_string().contains("实施方案") {
+            &[URL, HOSTILE_DEPTS[0]]
+        } else if name.to_string().contains("考评报告/01-") {
+            &[URL, HOSTILE_DEPTS[0], HOSTILE_TEXTS[5]]
+        } else if name.to_string().contains("工作安排表") {
+            &[URL, HOSTILE_DEPTS[0]]
+        } else {
+            &[]
+        };
+        for needle in expected {
+            assert!(joined.contains(needle), "{name} lacks {needle:?} as typed:\n{joined}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 7, "documents checked");
 }
 
 #[test]
@@ -225,6 +263,41 @@ fn the_output_folder_may_not_be_inside_the_input() {
     assert_eq!(status, 1);
     assert!(stderr.contains("输入目录"), "{stderr}");
     assert!(!root.path().join("input/out").exists());
+}
+
+/// Issue 11, item 1: `kaoping build /path/考评/2022.xlsx -o /path/考评/输出` was refused while
+/// the relative spelling of the same command worked.
+#[test]
+fn output_beside_a_workbook_file_is_accepted_however_the_paths_are_spelled() {
+    let root = tempfile::tempdir().unwrap();
+    let folder = root.path().join("考评");
+    std::fs::create_dir(&folder).unwrap();
+    let workbook = folder.join("2022.xlsx");
+    std::fs::write(&workbook, reference_2021().to_xlsx_bytes().unwrap()).unwrap();
+    let absolute_out = folder.join("输出");
+    let (status, stderr) = kaoping(
+        &["build", workbook.to_str().unwrap(), "-o", absolute_out.to_str().unwrap(), "-q"],
+        root.path(),
+    );
+    assert_eq!(status, 0, "absolute paths: {stderr}");
+    assert!(absolute_out.join(".kaoping-manifest").exists());
+
+    let (status, stderr) = kaoping(&["build", "2022.xlsx", "-o", "输出2", "-q"], &folder);
+    assert_eq!(status, 0, "relative paths: {stderr}");
+    let (status, stderr) =
+        kaoping(&["build", "考评/2022.xlsx", "-o", "考评/输出3", "-q"], root.path());
+    assert_eq!(status, 0, "relative paths from above: {stderr}");
+
+    // A folder given as input is still guarded, in either spelling.
+    let (status, stderr) = kaoping(
+        &["build", folder.to_str().unwrap(), "-o", folder.join("out").to_str().unwrap()],
+        root.path(),
+    );
+    assert_eq!(status, 1, "{stderr}");
+    assert!(stderr.contains("输入目录"), "{stderr}");
+    let (status, stderr) = kaoping(&["build", ".", "-o", "out"], &folder);
+    assert_eq!(status, 1, "{stderr}");
+    assert!(!folder.join("out").exists());
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Documents beyond the notice's geometry: the template sandbox, glyph coverage, the
 //! imprint, `--emit-typst` reproducing the PDFs, and every figure reaching the PDFs.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! The red-header notice measured against GB/T 9704-2012 (`shared/spec/gbt9704.md`), on the
 //! laid-out pages: mark, number, red rule, title, grid, page numbers, attachment page.
 
-mod common;
+use crate::common;
 
 use kaoping::render::inspect::{Layout, TextRun, mm};
 use kaoping::render::{DocKind, plan_doc_source};

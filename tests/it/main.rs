@@ -1,0 +1,12 @@
+//! The integration tests, as one binary: each test binary links typst, so nine of them
+//! cost CI minutes of linking for nothing. One module per area, as the files were before.
+
+mod check;
+mod common;
+mod documents;
+mod forms;
+mod fuzz;
+mod notice;
+mod read_errors;
+mod reliability;
+mod sample_roundtrip;
