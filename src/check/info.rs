@@ -324,7 +324,7 @@ impl Facts<'_> {
     }
 
     fn doc_number(&mut self, ctx: &mut Ctx) -> Option<String> {
-        let text = self.get(ctx, "发文字号", value::text)?;
+        let text = self.get(ctx, "发文字号", value::text_as_typed)?;
         let normalized = normalize_doc_number(&text);
         if normalized != text {
             self.warning(ctx, "发文字号", msg::doc_number_normalized(&text, &normalized));
@@ -473,7 +473,9 @@ mod tests {
     #[test]
     fn missing_and_empty_required_facts() {
         let mut book = reference();
+        // Typed as GB/T 9704 wants, so that no cell's note moves with the removed row.
         book.set_fact("发文字号", "阿职院办发〔2021〕45号");
+        book.set_fact("依据文件", "《实施办法》（阿职院党办发〔2021〕41号）");
         sheet(&mut book, INFO).rows.remove(0);
         book.set_fact("动员会地点", Value::Empty);
         assert_eq!(

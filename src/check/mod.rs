@@ -27,7 +27,7 @@ mod scores;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::finding::{Finding, Findings, Location};
+use crate::finding::{CellRef, Finding, Findings, Location};
 use crate::model::Plan;
 use crate::workbook::{Column, Sheet, Table, Workbook};
 
@@ -42,6 +42,10 @@ pub(crate) mod sheets {
     pub const SCORES: &str = "评分";
     pub const ADJUSTMENTS: &str = "加扣分";
     pub const GRADING: &str = "定等规则";
+
+    /// Every sheet kaoping reads.
+    pub const ALL: [&str; 9] =
+        [INFO, DEPARTMENTS, LEADERSHIP, GROUPS, SCHEDULE, INDICATORS, SCORES, ADJUSTMENTS, GRADING];
 }
 
 /// The outcome of checking: every finding, and the plan when there is no error.
@@ -82,6 +86,9 @@ fn check_main(ctx: &mut Ctx, main: &Workbook, extra: &[&Workbook]) -> Option<Pla
     let scores = scores::check(ctx, main, extra, &departments, &groups, &indicators);
     let adjustments = adjust::check(ctx, main, &departments, info.bonus_cap);
     let grading = grading::check(ctx, main);
+    for book in std::iter::once(main).chain(extra.iter().copied()) {
+        cited_number_hints(ctx, book);
+    }
 
     if ctx.findings.has_errors() {
         return None;
@@ -108,6 +115,28 @@ fn check_main(ctx: &mut Ctx, main: &Workbook, extra: &[&Workbook]) -> Option<Pla
         adjustments,
         grading,
     })
+}
+
+/// Names every cell whose cited document number the reader rewrote to 〔〕
+/// ([`value::text`](crate::workbook::value::text)), so the office can correct the
+/// workbook too. A cell that already has a finding of its own (发文字号 warns about its
+/// brackets) gets no second one.
+fn cited_number_hints(ctx: &mut Ctx, book: &Workbook) {
+    for sheet in book.sheets.iter().filter(|s| sheets::ALL.contains(&s.name.trim())) {
+        let Some((top, left)) = sheet.cells.start() else { continue };
+        for (row, col, data) in sheet.cells.used_cells() {
+            let Some((typed, normalized)) = crate::workbook::value::cited_number_normalized(data)
+            else {
+                continue;
+            };
+            let cell = CellRef::new(top + row as u32, left + col as u32);
+            let location = Location::cell(&book.path, &sheet.name, cell);
+            if ctx.findings.iter().any(|f| f.location == location) {
+                continue;
+            }
+            ctx.info(location, msg::cited_number_normalized(&typed, &normalized));
+        }
+    }
 }
 
 /// Finds the main workbook and the extra score workbooks.
@@ -289,6 +318,10 @@ impl BrokenNames {
 mod msg {
     use super::{file_name, list};
     use crate::workbook::Workbook;
+
+    pub fn cited_number_normalized(typed: &str, normalized: &str) -> String {
+        format!("文号中的年份应使用六角括号：“{typed}”已按“{normalized}”印出")
+    }
 
     fn describe(book: &Workbook) -> String {
         format!("{}（工作表：{}）", file_name(&book.path), list(book.sheet_names()))

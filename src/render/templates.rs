@@ -10,7 +10,7 @@ use minijinja::value::Value;
 use minijinja::{Environment, Error as JinjaError, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
 
-use super::markup::{breakable_runs, escape_markup, string_literal};
+use super::markup::{cell_markup, needs_breaks, string_literal};
 
 /// The built-in templates, by file name.
 const BUILTIN: &[(&str, &str)] = &[
@@ -60,11 +60,8 @@ impl Templates {
             if value.is_undefined() || value.is_none() {
                 return Ok(());
             }
-            let text = if value.is_safe() {
-                value.to_string()
-            } else {
-                escape_markup(&breakable_runs(&value.to_string()))
-            };
+            let text =
+                if value.is_safe() { value.to_string() } else { cell_markup(&value.to_string()) };
             out.write_str(&text).map_err(|_| JinjaError::new(ErrorKind::WriteFailure, "写入失败"))
         });
         // `str` is for code positions (paths, names the template computes): no break
@@ -115,7 +112,7 @@ impl Templates {
 const TITLE_MAX_EM: f64 = 20.0;
 
 /// Any template value as a typst literal: strings as string literals (so cell text stays
-/// text), maps as dictionaries, sequences as arrays, none as `none`.
+/// text; a string with a long unbroken run as escaped content, see [`cell_markup`]), maps as dictionaries, sequences as arrays, none as `none`.
 pub fn typst_value(value: &Value) -> String {
     use minijinja::value::ValueKind;
     match value.kind() {
@@ -145,7 +142,16 @@ pub fn typst_value(value: &Value) -> String {
                 .collect();
             if entries.is_empty() { "(:)".to_string() } else { format!("({})", entries.join(", ")) }
         }
-        _ => string_literal(&breakable_runs(&value.to_string())),
+        // A long unbroken run needs break opportunities, which only markup can hold; such
+        // a value arrives as content, every other one as a string.
+        _ => {
+            let text = value.to_string();
+            if needs_breaks(&text) {
+                format!("[{}]", cell_markup(&text))
+            } else {
+                string_literal(&text)
+            }
+        }
     }
 }
 
