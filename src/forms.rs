@@ -793,6 +793,27 @@ fn table_sheet(ws: &mut Worksheet, year: i32, spec: &SheetSpec) -> Result<(), Xl
     Ok(())
 }
 
+/// A workbook holding only a 正文 sheet with these paragraphs, laid out as `kaoping init`
+/// writes it (the README's picture of the sheet is made from it).
+///
+/// # Errors
+/// Whatever rust_xlsxwriter rejects (a paragraph beyond Excel's 32,767 characters).
+///
+/// # Examples
+/// ```
+/// let bytes = kaoping::forms::wording_workbook(&["一、总则".to_string()]).unwrap();
+/// assert_eq!(&bytes[..2], b"PK");
+/// ```
+pub fn wording_workbook(paragraphs: &[String]) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let created = excel_date(ymd(2021, 1, 1))?;
+    workbook.set_properties(&DocProperties::new().set_creation_datetime(&created));
+    let spec = sheet_specs(2021).into_iter().find(|s| s.name == BODY_SHEET);
+    let spec = spec.ok_or_else(|| XlsxError::ParameterError("正文 sheet spec".into()))?;
+    wording_sheet(workbook.add_worksheet(), &spec, paragraphs)?;
+    workbook.save_to_buffer()
+}
+
 /// The 正文 sheet: one wide wrapped column, a paragraph a row, the way it reads when
 /// printed; the header's note says how to edit it.
 fn wording_sheet(
@@ -800,7 +821,7 @@ fn wording_sheet(
     spec: &SheetSpec,
     paragraphs: &[String],
 ) -> Result<(), XlsxError> {
-    const WIDTH: f64 = 100.0;
+    const WIDTH: f64 = 72.0;
     ws.set_name(spec.name)?;
     ws.write_string_with_format(0, 0, BODY_SHEET, &header_format())?;
     ws.set_column_width(0, WIDTH)?;
@@ -816,6 +837,7 @@ fn wording_sheet(
     let note = format!("{}\n详见“说明”工作表。", spec.columns[0].help);
     ws.insert_note(0, 0, &quiet_note(&note).set_width(420).set_height(150))?;
     ws.set_freeze_panes(1, 0)?;
+    ws.set_paper_size(9).set_print_fit_to_pages(1, 0).set_print_gridlines(true);
     Ok(())
 }
 

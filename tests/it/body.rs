@@ -289,3 +289,4 @@ fn a_broken_body_is_refused_naming_the_cell_and_nothing_is_written() {
     assert!(stderr.contains("正文!A4") && stderr.contains("第九组"), "{stderr}");
     assert!(!dir.path().join("输出").exists(), "nothing written");
 }
+
