@@ -31,11 +31,18 @@ fn main() -> ExitCode {
         }
         [flag, wording, out] if flag == "--body" || flag == "--wording-sheet" => {
             let paragraphs = match std::fs::read_to_string(wording) {
-                Ok(text) => text.lines().filter(|l| !l.trim().is_empty()).map(String::from).collect::<Vec<_>>(),
+                Ok(text) => text
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(String::from)
+                    .collect::<Vec<_>>(),
                 Err(e) => return usage(&format!("cannot read {wording} ({e})")),
             };
             if flag == "--wording-sheet" {
-                return finish(kaoping::forms::wording_workbook(&paragraphs).map_err(Into::into), Path::new(out));
+                return finish(
+                    kaoping::forms::wording_workbook(&paragraphs).map_err(Into::into),
+                    Path::new(out),
+                );
             }
             let mut book = sample::reference_2021();
             book.set_body(&paragraphs);

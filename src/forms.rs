@@ -17,8 +17,8 @@ use rust_xlsxwriter::{
 
 use crate::model::{CategoryId, DeptId, GroupId, IndicatorId, MemberId, Plan, ScoringMethod};
 use crate::render::body::{WordingContext, WordingGroup, builtin_lines};
-use crate::render::templates::{TemplateError, Templates};
 use crate::render::sanitize_file_name;
+use crate::render::templates::{TemplateError, Templates};
 use crate::sample::{CellFormats, Value, display_width, excel_date, write_value};
 
 const HEADER_FILL: u32 = 0xD9E1F2;
@@ -472,16 +472,14 @@ fn prefilled_rows(spec: &SheetSpec) -> Vec<Vec<Value>> {
 /// categories they draw members from follow 所在部门 through the 部门 examples, and every
 /// optional fact counts as filled (each has an example), so the sheet shows all wording.
 fn example_wording(specs: &[SheetSpec]) -> Result<Vec<String>, XlsxError> {
-    let rows = |name: &str| {
-        specs.iter().find(|s| s.name == name).map(prefilled_rows).unwrap_or_default()
-    };
+    let rows =
+        |name: &str| specs.iter().find(|s| s.name == name).map(prefilled_rows).unwrap_or_default();
     let text = |row: &[Value], i: usize| {
         row.get(i).and_then(Value::as_text).unwrap_or_default().to_string()
     };
     let departments = rows("部门");
-    let category_of = |dept: &str| {
-        departments.iter().find(|d| text(d, 0) == dept).map(|d| text(d, 1))
-    };
+    let category_of =
+        |dept: &str| departments.iter().find(|d| text(d, 0) == dept).map(|d| text(d, 1));
     let mut groups: Vec<WordingGroup> = Vec::new();
     for member in rows("考评组") {
         let (name, target) = (text(&member, 0), text(&member, 1));
@@ -513,11 +511,13 @@ fn example_wording(specs: &[SheetSpec]) -> Result<Vec<String>, XlsxError> {
 ///
 /// Sheets: `说明` (what each sheet and column is for, with examples), then every sheet of
 /// the input contract with its header in row 1. 文件信息 lists every fact with 内容 empty
-/// except 年度. The other sheets hold one example row (grey italic on grey, with a note on
-/// its first cell) that is real, mutually consistent data: once 文件信息 is filled in, the
+/// except 年度. The other sheets hold example rows (grey italic on grey, with a note on
+/// the first cell) that are real, mutually consistent data: once 文件信息 is filled in, the
 /// workbook passes `check` as it is, so the examples show exactly what valid input looks
 /// like, and whatever of them is left behind is checked like the rest instead of being
-/// silently skipped or breaking the check. 定等规则 holds the default rules instead.
+/// silently skipped or breaking the check. 定等规则 holds the default rules instead, and
+/// 正文 the built-in wording, placeholders intact, for the example groups (two, as in the
+/// reference plan, whose wording it therefore reproduces).
 ///
 /// Cells that take values from a list have drop-downs or checks (小组职务, 类型, 计分方法;
 /// 类别 and 考评对象 against the 部门 sheet; 部门 columns as a drop-down of 部门名称), dates,
@@ -618,7 +618,8 @@ fn guide_sheet(
     ws.write_string_with_format(0, 0, format!("{year}年度绩效考评工作簿 填写说明"), &title)?;
     let notes = [
         "填写顺序：文件信息 → 部门 → 领导小组 → 考评组 → 日程 → 指标；评分可以录入“评分”表，也可以用 kaoping forms 为各考评组生成评分表分发填写。",
-        "各表第 2 行（灰色斜体）是示例，会被当作真实数据读取：请改成本单位的内容，或删除该行。",
+        "各表灰色斜体的行是示例，会被当作真实数据读取：请改成本单位的内容，或删除这些行。",
+        "“正文”表是实施方案的正文（已填入上一年度的措辞），一段一行，可直接修改或从 Word 粘贴；删除该表则使用内置正文。",
         "表头文字和工作表名称不要改动；列的顺序可以调整，也可以增加其他列（不会读取）。",
         "日期写成 2021-11-29 或 2021年11月29日，时间写成 10:30 或 下午4:00；一格中有多个部门时用顿号（、）分隔。",
         "填好后运行 kaoping check 检查，有问题的单元格会逐一列出。",

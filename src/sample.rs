@@ -244,7 +244,10 @@ impl Book {
     }
 
     /// Gives the book a 正文 sheet holding these paragraphs, one a row (replacing any).
-    pub fn set_body<S: AsRef<str>>(&mut self, paragraphs: impl IntoIterator<Item = S>) -> &mut Self {
+    pub fn set_body<S: AsRef<str>>(
+        &mut self,
+        paragraphs: impl IntoIterator<Item = S>,
+    ) -> &mut Self {
         self.remove_sheet("正文");
         let mut sheet = SheetData::new("正文", &["正文"]);
         for paragraph in paragraphs {

@@ -135,7 +135,8 @@ mod msg {
                 )
             }
             ParseError::UnclosedBrace => {
-                "花括号“{”没有配对的“}”：占位符应写成 {单位名称} 这样；要印出花括号本身，请写 {{".into()
+                "花括号“{”没有配对的“}”：占位符应写成 {单位名称} 这样；要印出花括号本身，请写 {{"
+                    .into()
             }
             ParseError::StrayClosingBrace => {
                 "多余的“}”，前面没有对应的“{”；要印出花括号本身，请写 }}".into()
@@ -147,7 +148,9 @@ mod msg {
     }
 
     pub fn empty_fact(key: &str) -> String {
-        format!("占位符“{{{key}}}”没有内容：文件信息中未填写“{key}”；请填写该项，或从正文中删去这个占位符")
+        format!(
+            "占位符“{{{key}}}”没有内容：文件信息中未填写“{key}”；请填写该项，或从正文中删去这个占位符"
+        )
     }
 
     pub fn numbering(typed: String, expected: String, repeated: bool) -> String {
@@ -222,7 +225,9 @@ mod tests {
         book.set_fact("抄送", crate::sample::Value::Empty);
         assert_eq!(
             new_findings(&book),
-            ["错误 正文!A2：占位符“{抄送}”没有内容：文件信息中未填写“抄送”；请填写该项，或从正文中删去这个占位符"]
+            [
+                "错误 正文!A2：占位符“{抄送}”没有内容：文件信息中未填写“抄送”；请填写该项，或从正文中删去这个占位符"
+            ]
         );
     }
 
@@ -256,7 +261,9 @@ mod tests {
         let book = with_body(&[]);
         assert_eq!(
             new_findings(&book),
-            ["错误 正文：“正文”工作表只有表头，没有正文段落；请在“正文”列下逐行填写正文，或删除本工作表以使用内置的正文"]
+            [
+                "错误 正文：“正文”工作表只有表头，没有正文段落；请在“正文”列下逐行填写正文，或删除本工作表以使用内置的正文"
+            ]
         );
     }
 

@@ -218,11 +218,9 @@ pub fn info_fact(info: &DocumentInfo, key: &str) -> Option<String> {
         "印发日期" => info.print_date.and_then(date),
         "计分方法" => Some(info.scoring_method.label().to_string()),
         "加分上限" => info.bonus_cap.map(|cap| cap.to_string()),
-        "印章图片" => info
-            .seal
-            .as_ref()
-            .and_then(|p| p.file_name())
-            .map(|n| n.to_string_lossy().into_owned()),
+        "印章图片" => {
+            info.seal.as_ref().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned())
+        }
         _ => None,
     }
 }
@@ -353,7 +351,9 @@ fn classify(segments: Vec<Segment>) -> Block {
 
 /// Splits after the first `。` when text follows it; gives the segments back otherwise
 /// (the first sentence ends in `；` or is the whole paragraph).
-fn split_first_sentence(segments: Vec<Segment>) -> Result<(Vec<Segment>, Vec<Segment>), Vec<Segment>> {
+fn split_first_sentence(
+    segments: Vec<Segment>,
+) -> Result<(Vec<Segment>, Vec<Segment>), Vec<Segment>> {
     let mut first_end = None;
     'find: for (i, segment) in segments.iter().enumerate() {
         if let Segment::Text(t) = segment
@@ -406,8 +406,8 @@ fn leading_numbering(segments: &[Segment]) -> Option<Numbering> {
         let after = chars.get(digits).copied();
         let next = chars.get(digits + 1).copied();
         // `1.5倍` is a figure, not numbering.
-        let is_mark = matches!(after, Some('.' | '．' | '、'))
-            && !next.is_some_and(|c| digit(c).is_some());
+        let is_mark =
+            matches!(after, Some('.' | '．' | '、')) && next.is_none_or(|c| digit(c).is_none());
         return is_mark
             .then(|| number.parse().ok())
             .flatten()
@@ -457,7 +457,7 @@ pub fn chinese_numeral(n: u32) -> String {
         0..=9 => digit(n).to_string(),
         10 => "十".to_string(),
         11..=19 => format!("十{}", digit(n - 10)),
-        20..=99 if n % 10 == 0 => format!("{}十", digit(n / 10)),
+        20..=99 if n.is_multiple_of(10) => format!("{}十", digit(n / 10)),
         20..=99 => format!("{}十{}", digit(n / 10), digit(n % 10)),
         _ => n.to_string(),
     }
@@ -508,7 +508,8 @@ mod tests {
     fn headings_run_ins_and_numbered_paragraphs() {
         assert!(matches!(parse("（一）考评准备"), Block::Heading { .. }));
         assert!(matches!(parse("（二）二级学院考评组："), Block::Heading { .. }));
-        let Block::RunIn { lead, rest, .. } = parse("（二）建立健全考评工作责任制。考评工作是一项工作。")
+        let Block::RunIn { lead, rest, .. } =
+            parse("（二）建立健全考评工作责任制。考评工作是一项工作。")
         else {
             panic!("run-in expected");
         };
@@ -519,13 +520,17 @@ mod tests {
             Block::Plain { numbering: Some(_), .. }
         ));
         // One sentence only: a numbered paragraph, not a run-in heading.
-        assert!(matches!(parse("1.各部门在截止日前自查。"), Block::Plain { numbering: Some(_), .. }));
+        assert!(matches!(
+            parse("1.各部门在截止日前自查。"),
+            Block::Plain { numbering: Some(_), .. }
+        ));
         assert!(matches!(parse("组成人员如下："), Block::Plain { numbering: None, .. }));
     }
 
     #[test]
     fn placeholders_and_literal_braces() {
-        let Block::Plain { text, .. } = parse("经{单位简称}党委研究，{{ x }}于{ 考评日期 }") else {
+        let Block::Plain { text, .. } = parse("经{单位简称}党委研究，{{ x }}于{ 考评日期 }")
+        else {
             panic!()
         };
         assert_eq!(
@@ -564,7 +569,10 @@ mod tests {
     #[test]
     fn a_pasted_draft_splits_into_paragraphs() {
         let cell = "　　一、考评原则\r\n\n　　（一）坚持原则；\n";
-        assert_eq!(split_paragraphs(cell).collect::<Vec<_>>(), ["一、考评原则", "（一）坚持原则；"]);
+        assert_eq!(
+            split_paragraphs(cell).collect::<Vec<_>>(),
+            ["一、考评原则", "（一）坚持原则；"]
+        );
     }
 
     #[test]

@@ -97,15 +97,13 @@ pub fn body_of(templates: &Templates, plan: &Plan) -> Result<Body, TemplateError
     if let Some(body) = &plan.body {
         return Ok(body.clone());
     }
-    let wrong = |message: String| TemplateError::Render {
-        name: BUILTIN_WORDING.to_string(),
-        message,
-    };
+    let wrong =
+        |message: String| TemplateError::Render { name: BUILTIN_WORDING.to_string(), message };
     let names: Vec<&str> = plan.groups.iter().map(|g| g.name.as_str()).collect();
     let mut paragraphs = Vec::new();
     for line in builtin_lines(templates, &WordingContext::of(plan))? {
-        let block = body::parse_paragraph(&line, &names)
-            .map_err(|e| wrong(format!("“{line}”：{e}")))?;
+        let block =
+            body::parse_paragraph(&line, &names).map_err(|e| wrong(format!("“{line}”：{e}")))?;
         if let Some(key) = empty_facts(&block, &plan.info).next() {
             return Err(wrong(format!("“{line}”用到文件信息中未填写的“{key}”")));
         }
@@ -122,7 +120,10 @@ fn segments_of(block: &Block) -> Vec<&Segment> {
     }
 }
 
-fn empty_facts<'a>(block: &'a Block, info: &'a DocumentInfo) -> impl Iterator<Item = &'static str> + 'a {
+fn empty_facts<'a>(
+    block: &'a Block,
+    info: &'a DocumentInfo,
+) -> impl Iterator<Item = &'static str> + 'a {
     segments_of(block).into_iter().filter_map(move |s| match s {
         Segment::Fact(Fact::Info(key)) if body::info_fact(info, key).is_none() => Some(*key),
         _ => None,

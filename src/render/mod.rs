@@ -103,8 +103,7 @@ pub fn plan_doc_source(
         }
         DocKind::Schedule => None,
     };
-    let source =
-        engine.templates().render(kind.template(), &PlanContext { c: &common, body })?;
+    let source = engine.templates().render(kind.template(), &PlanContext { c: &common, body })?;
     Ok((source, seal.into_iter().collect()))
 }
 

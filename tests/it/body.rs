@@ -61,8 +61,7 @@ fn assert_layout_holds(layout: &Layout, what: &str) {
     let attachment = attachment_page(layout);
     let runs = body_runs(layout);
     for page in 0..attachment {
-        let mut baselines: Vec<f64> =
-            runs.iter().filter(|t| t.page == page).map(|t| t.y).collect();
+        let mut baselines: Vec<f64> = runs.iter().filter(|t| t.page == page).map(|t| t.y).collect();
         baselines.sort_by(f64::total_cmp);
         baselines.dedup_by(|a, b| (*a - *b).abs() < 0.01);
         assert!(!baselines.is_empty(), "{what}: page {} has body text", page + 1);
@@ -72,7 +71,12 @@ fn assert_layout_holds(layout: &Layout, what: &str) {
         }
         let first_slot = TOP + (PITCH - 16.0) / 2.0 + 0.88 * 16.0;
         if page > 0 {
-            close(baselines[0], first_slot, 0.01, &format!("{what}: page {} starts on line 1", page + 1));
+            close(
+                baselines[0],
+                first_slot,
+                0.01,
+                &format!("{what}: page {} starts on line 1", page + 1),
+            );
         }
         let last_slot = first_slot + 21.0 * PITCH;
         assert!(
@@ -96,11 +100,21 @@ fn assert_layout_holds(layout: &Layout, what: &str) {
     assert_eq!(numbers, layout.pages, "{what}: one page number per page");
 
     let note = run(layout, "附件：");
-    let signer = layout.texts.iter().find(|t| t.text == "阿克苏职业技术学院办公室" && t.page < attachment);
+    let signer =
+        layout.texts.iter().find(|t| t.text == "阿克苏职业技术学院办公室" && t.page < attachment);
     let signer = signer.expect("署名");
     let date = layout.texts.iter().find(|t| t.text == "2021年11月8日").expect("成文日期");
-    assert_eq!((note.page, date.page), (signer.page, signer.page), "{what}: 附件说明 and signature together");
-    close(signer.y - note.y, 2.0 * PITCH, 0.01, &format!("{what}: one blank line above the signature"));
+    assert_eq!(
+        (note.page, date.page),
+        (signer.page, signer.page),
+        "{what}: 附件说明 and signature together"
+    );
+    close(
+        signer.y - note.y,
+        2.0 * PITCH,
+        0.01,
+        &format!("{what}: one blank line above the signature"),
+    );
     close(note.x, LEFT + 2.0 * CPITCH, TOL, &format!("{what}: 附件说明 indented two 字"));
     let body_above = runs.iter().any(|t| t.page == note.page && t.y < note.y - 1.5 * PITCH);
     assert!(body_above, "{what}: the signature's page carries body text above 附件说明");
@@ -157,7 +171,9 @@ fn every_level_prints_in_its_face_with_the_facts_filled_in() {
     assert!(!run(&layout, "各部门按时报送资料").stroked);
     // A numbered paragraph with a sentence that does not run on stays 仿宋.
     assert_eq!(family_of(&layout, "（2）报送地点"), FANGSONG);
-    for start in ["为做好", "一、总体要求", "（一）工作目标", "1.完成时限", "（1）具体安排", "二、组织机构"] {
+    for start in
+        ["为做好", "一、总体要求", "（一）工作目标", "1.完成时限", "（1）具体安排", "二、组织机构"]
+    {
         assert_indented(&layout, start);
     }
 
@@ -187,7 +203,9 @@ fn every_level_prints_in_its_face_with_the_facts_filled_in() {
 
 #[test]
 fn a_body_of_one_paragraph() {
-    let layout = notice_layout(&with_body(&["{单位名称}定于{考评日期}开展{年度}年度绩效考评，请各部门做好准备。"]));
+    let layout = notice_layout(&with_body(&[
+        "{单位名称}定于{考评日期}开展{年度}年度绩效考评，请各部门做好准备。",
+    ]));
     assert_layout_holds(&layout, "one paragraph");
     assert_indented(&layout, "阿克苏职业技术学院定于");
     assert_eq!(attachment_page(&layout), 1, "the body fits page 1");
@@ -195,9 +213,11 @@ fn a_body_of_one_paragraph() {
 
 #[test]
 fn a_body_of_three_pages() {
-    let sentence = "各部门要对照考评指标逐项自查，如实填写自查报告，按时提交佐证材料，确保考评工作顺利完成。";
+    let sentence =
+        "各部门要对照考评指标逐项自查，如实填写自查报告，按时提交佐证材料，确保考评工作顺利完成。";
     let mut paragraphs = Vec::new();
-    for section in ["一、工作目标", "二、工作内容", "三、工作步骤", "四、工作要求"] {
+    for section in ["一、工作目标", "二、工作内容", "三、工作步骤", "四、工作要求"]
+    {
         paragraphs.push(section.to_string());
         for _ in 0..5 {
             paragraphs.push(sentence.repeat(2));
@@ -226,7 +246,8 @@ fn a_paragraph_of_one_200_character_run_stays_in_the_type_area() {
 #[test]
 fn a_heading_never_ends_a_page() {
     for fillers in 0..=24 {
-        let mut paragraphs: Vec<String> = (0..fillers).map(|i| format!("第{}行。", i + 1)).collect();
+        let mut paragraphs: Vec<String> =
+            (0..fillers).map(|i| format!("第{}行。", i + 1)).collect();
         paragraphs.push("（一）考评准备".into());
         paragraphs.push("各部门按要求做好考评准备工作。".into());
         paragraphs.push("以上要求请认真落实。".into());
@@ -253,7 +274,8 @@ fn init_wording_gives_the_reference_notice_word_for_word() {
     assert!(paragraphs.iter().any(|p| p.contains("{单位简称}")), "placeholders intact");
     assert!(paragraphs.iter().any(|p| p == "【领导小组名单】"));
 
-    let layout = notice_layout(&with_body(&paragraphs.iter().map(String::as_str).collect::<Vec<_>>()));
+    let layout =
+        notice_layout(&with_body(&paragraphs.iter().map(String::as_str).collect::<Vec<_>>()));
     let text: String = (0..layout.pages).map(|p| layout.page_text(p) + "\n").collect();
     let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/notice.txt");
     assert_eq!(text, std::fs::read_to_string(golden).unwrap());
@@ -289,4 +311,3 @@ fn a_broken_body_is_refused_naming_the_cell_and_nothing_is_written() {
     assert!(stderr.contains("正文!A4") && stderr.contains("第九组"), "{stderr}");
     assert!(!dir.path().join("输出").exists(), "nothing written");
 }
-
