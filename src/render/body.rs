@@ -23,6 +23,9 @@ pub const BUILTIN_WORDING: &str = "正文.txt.j2";
 pub struct BodyMarkup {
     pub main: String,
     pub last: String,
+    /// The last paragraph is text (not a heading or a list), so the signature can be
+    /// joined to its last line when it is taller than a page.
+    pub last_is_text: bool,
 }
 
 /// What the built-in wording depends on besides facts: the groups (the cross-evaluation
@@ -136,7 +139,12 @@ pub fn markup(body: &Body, plan: &Plan, common: &Common) -> BodyMarkup {
     let rendered: Vec<String> =
         body.paragraphs().iter().map(|p| paragraph(&p.block, &facts)).collect();
     let (last, main) = rendered.split_last().expect("a body has a paragraph");
-    BodyMarkup { main: main.join("\n\n"), last: last.clone() }
+    let last_block = body.paragraphs().last().map(|p| &p.block);
+    BodyMarkup {
+        main: main.join("\n\n"),
+        last: last.clone(),
+        last_is_text: matches!(last_block, Some(Block::Plain { .. } | Block::RunIn { .. })),
+    }
 }
 
 fn paragraph(block: &Block, facts: &Facts<'_>) -> String {

@@ -194,6 +194,10 @@ fn every_level_prints_in_its_face_with_the_facts_filled_in() {
         assert!(text.contains(filled), "missing “{filled}” in\n{text}");
     }
     assert!(!text.contains("郭艳丽"), "only the group named in the marker is listed");
+    // A person's wrapped post stays on the page of the name (this body puts the break there).
+    let name = run(&layout, "王玉国");
+    let post_end = layout.texts.iter().find(|t| t.text == "任）").expect("the wrapped post");
+    assert_eq!(name.page, post_end.page, "a list row split across pages");
     // None of the built-in wording is left, no placeholder survives.
     for built_in in ["考评原则", "组织领导", "工作要求", "以会代训"] {
         assert!(!text.contains(built_in), "built-in wording left: {built_in}");
@@ -310,4 +314,18 @@ fn a_broken_body_is_refused_naming_the_cell_and_nothing_is_written() {
     assert!(stderr.contains("正文!A3") && stderr.contains("{单位全称}"), "{stderr}");
     assert!(stderr.contains("正文!A4") && stderr.contains("第九组"), "{stderr}");
     assert!(!dir.path().join("输出").exists(), "nothing written");
+}
+
+/// A last paragraph taller than a page cannot stay whole with the signature; it breaks
+/// like any paragraph instead of running off the page, and at least one of its lines comes
+/// along with the signature, wherever its end falls (24 repeats end it on a page's last line).
+#[test]
+fn a_last_paragraph_longer_than_a_page_brings_a_line_along_with_the_signature() {
+    for repeats in 22..=26 {
+        let long =
+            "各部门要对照考评指标逐项自查，如实填写自查报告，按时提交佐证材料。".repeat(repeats);
+        let layout = notice_layout(&with_body(&["一、工作要求", &long]));
+        assert!(attachment_page(&layout) >= 3, "the paragraph spans pages");
+        assert_layout_holds(&layout, &format!("a last paragraph of {repeats} sentences"));
+    }
 }
