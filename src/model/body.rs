@@ -253,7 +253,7 @@ pub fn parse_paragraph(text: &str, groups: &[&str]) -> Result<Block, ParseError>
     if let Some(block) = marker(text, groups)? {
         return Ok(block);
     }
-    let segments = segments(text)?;
+    let segments = segments(&close_up_after_numbering(text))?;
     Ok(classify(segments))
 }
 
@@ -389,16 +389,22 @@ fn split_first_sentence(
 /// half-width parentheses.
 fn leading_numbering(segments: &[Segment]) -> Option<Numbering> {
     let Some(Segment::Text(text)) = segments.first() else { return None };
-    let chars: Vec<char> = text.chars().collect();
+    numbering_prefix(text).map(|(numbering, _)| numbering)
+}
+
+/// The numbering at the start of `text` and its length in characters.
+fn numbering_prefix(text: &str) -> Option<(Numbering, usize)> {
+    let chars: Vec<char> = text.chars().take(8).collect();
     let is_open = |c: char| c == '（' || c == '(';
     let is_close = |c: char| c == '）' || c == ')';
     if chars.first().copied().is_some_and(is_open) {
         let close = chars.iter().position(|&c| is_close(c))?;
         let inner: String = chars[1..close].iter().collect();
-        if let Some(number) = parse_chinese_numeral(&inner) {
-            return Some(Numbering { level: Level::Two, number });
-        }
-        return ascii_number(&inner).map(|number| Numbering { level: Level::Four, number });
+        let numbering = match parse_chinese_numeral(&inner) {
+            Some(number) => Numbering { level: Level::Two, number },
+            None => Numbering { level: Level::Four, number: ascii_number(&inner)? },
+        };
+        return Some((numbering, close + 1));
     }
     let digits = chars.iter().take_while(|c| digit(**c).is_some()).count();
     if digits > 0 {
@@ -408,14 +414,22 @@ fn leading_numbering(segments: &[Segment]) -> Option<Numbering> {
         // `1.5倍` is a figure, not numbering.
         let is_mark =
             matches!(after, Some('.' | '．' | '、')) && next.is_none_or(|c| digit(c).is_none());
-        return is_mark
-            .then(|| number.parse().ok())
-            .flatten()
-            .map(|number| Numbering { level: Level::Three, number });
+        let number = is_mark.then(|| number.parse().ok()).flatten()?;
+        return Some((Numbering { level: Level::Three, number }, digits + 1));
     }
     let comma = chars.iter().position(|&c| c == '、')?;
     let inner: String = chars[..comma].iter().collect();
-    parse_chinese_numeral(&inner).map(|number| Numbering { level: Level::One, number })
+    parse_chinese_numeral(&inner).map(|number| (Numbering { level: Level::One, number }, comma + 1))
+}
+
+/// Word's automatic numbering arrives as `1.\t标题` or `（一）　标题`: the space after the
+/// numbering goes, as a typist would not have typed it.
+fn close_up_after_numbering(text: &str) -> std::borrow::Cow<'_, str> {
+    let Some((_, len)) = numbering_prefix(text) else { return text.into() };
+    let split = text.char_indices().nth(len).map_or(text.len(), |(i, _)| i);
+    let (head, rest) = text.split_at(split);
+    let trimmed = rest.trim_start();
+    if trimmed.len() == rest.len() { text.into() } else { format!("{head}{trimmed}").into() }
 }
 
 fn digit(c: char) -> Option<char> {
@@ -482,7 +496,7 @@ mod tests {
         parse_paragraph(text, &["二级学院考评组", "处（室）考评组"]).unwrap()
     }
 
-    fn text(s: &str) -> Vec<Segment> {
+    fn typed(s: &str) -> Vec<Segment> {
         vec![Segment::Text(s.to_string())]
     }
 
@@ -513,8 +527,8 @@ mod tests {
         else {
             panic!("run-in expected");
         };
-        assert_eq!(lead, text("（二）建立健全考评工作责任制。"));
-        assert_eq!(rest, text("考评工作是一项工作。"));
+        assert_eq!(lead, typed("（二）建立健全考评工作责任制。"));
+        assert_eq!(rest, typed("考评工作是一项工作。"));
         assert!(matches!(
             parse("（一）坚持客观公正、民主公平、注重实绩的原则；"),
             Block::Plain { numbering: Some(_), .. }
@@ -564,6 +578,16 @@ mod tests {
         );
         // A marker inside a sentence is text.
         assert!(matches!(parse("见【领导小组名单】。"), Block::Plain { .. }));
+    }
+
+    #[test]
+    fn word_numbering_loses_its_tab() {
+        let Block::Heading { text, numbering } = parse("1.\t完成时限") else { panic!() };
+        assert_eq!((numbering.level, text), (Level::Three, typed("1.完成时限")));
+        let Block::Heading { text, .. } = parse("（一）　工作目标") else { panic!() };
+        assert_eq!(text, typed("（一）工作目标"));
+        let Block::Plain { text, .. } = parse("2021年 计划") else { panic!() };
+        assert_eq!(text, typed("2021年 计划"));
     }
 
     #[test]
