@@ -78,13 +78,8 @@ pub(super) fn check(
 /// Every 文件信息 fact the paragraph names has a value in this workbook; errors for those
 /// that do not.
 fn facts_filled(ctx: &mut Ctx, location: &Location, block: &Block, info: &DocumentInfo) -> bool {
-    let segments: Vec<&Segment> = match block {
-        Block::Heading { text, .. } | Block::Plain { text, .. } => text.iter().collect(),
-        Block::RunIn { lead, rest, .. } => lead.iter().chain(rest).collect(),
-        Block::Leadership | Block::GroupList(_) => Vec::new(),
-    };
     let mut ok = true;
-    for segment in segments {
+    for segment in block.segments() {
         if let Segment::Fact(Fact::Info(key)) = segment
             && body::info_fact(info, key).is_none()
         {

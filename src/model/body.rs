@@ -85,6 +85,16 @@ pub enum Block {
 }
 
 impl Block {
+    /// The text of the paragraph, placeholders included; none for a list.
+    pub fn segments(&self) -> impl Iterator<Item = &Segment> {
+        let (first, second): (&[Segment], &[Segment]) = match self {
+            Block::Heading { text, .. } | Block::Plain { text, .. } => (text, &[]),
+            Block::RunIn { lead, rest, .. } => (lead, rest),
+            Block::Leadership | Block::GroupList(_) => (&[], &[]),
+        };
+        first.iter().chain(second)
+    }
+
     pub fn numbering(&self) -> Option<Numbering> {
         match self {
             Block::Heading { numbering, .. } | Block::RunIn { numbering, .. } => Some(*numbering),

@@ -115,19 +115,11 @@ pub fn body_of(templates: &Templates, plan: &Plan) -> Result<Body, TemplateError
     Body::new(paragraphs).ok_or_else(|| wrong("没有任何段落".into()))
 }
 
-fn segments_of(block: &Block) -> Vec<&Segment> {
-    match block {
-        Block::Heading { text, .. } | Block::Plain { text, .. } => text.iter().collect(),
-        Block::RunIn { lead, rest, .. } => lead.iter().chain(rest).collect(),
-        Block::Leadership | Block::GroupList(_) => Vec::new(),
-    }
-}
-
 fn empty_facts<'a>(
     block: &'a Block,
     info: &'a DocumentInfo,
 ) -> impl Iterator<Item = &'static str> + 'a {
-    segments_of(block).into_iter().filter_map(move |s| match s {
+    block.segments().filter_map(move |s| match s {
         Segment::Fact(Fact::Info(key)) if body::info_fact(info, key).is_none() => Some(*key),
         _ => None,
     })
