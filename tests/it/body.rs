@@ -271,6 +271,13 @@ fn a_heading_never_ends_a_page() {
 fn init_wording_gives_the_reference_notice_word_for_word() {
     let bytes = kaoping::forms::blank_workbook(2021).unwrap();
     let mut xlsx = Xlsx::new(Cursor::new(bytes)).unwrap();
+    // The 说明 sheet explains how to edit the wording and paste a Word draft.
+    let guide = xlsx.worksheet_range("说明").unwrap();
+    let guide: String = guide.cells().map(|(_, _, c)| c.to_string()).collect();
+    for needle in ["从 Word 粘贴", "{单位名称}", "{具体工作负责人数}", "【考评组名单：组名】", "{{"]
+    {
+        assert!(guide.contains(needle), "说明 lacks {needle}");
+    }
     let range = xlsx.worksheet_range("正文").unwrap();
     let mut rows = range.rows();
     assert_eq!(rows.next().unwrap()[0], Data::String("正文".into()));
