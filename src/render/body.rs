@@ -12,7 +12,7 @@ use super::context::{Common, PersonRow};
 use super::markup::{breakable_runs, escape_markup};
 use super::templates::{TemplateError, Templates, chinese_count, typst_value};
 use crate::model::body::{self, Block, Fact, INFO_KEYS, Level, Segment};
-use crate::model::{Body, CategoryId, DocumentInfo, Paragraph, Plan};
+use crate::model::{Body, DocumentInfo, Paragraph, Plan};
 
 /// The built-in wording, a template in the 正文 sheet's own language.
 pub const BUILTIN_WORDING: &str = "正文.txt.j2";
@@ -48,31 +48,18 @@ pub struct WordingGroup {
 }
 
 impl WordingContext {
-    pub fn of(plan: &Plan) -> Self {
-        let groups = plan
+    /// The plan's structure as the notice's other parts see it.
+    pub fn of(plan: &Plan, common: &Common) -> Self {
+        let groups = common
             .groups
             .iter()
-            .map(|group| {
-                let mut drawn_from: Vec<CategoryId> = group
-                    .members
-                    .iter()
-                    .filter_map(|m| m.home_dept)
-                    .map(|d| plan.department(d).category)
-                    .filter(|&c| c != group.target)
-                    .collect();
-                drawn_from.sort();
-                drawn_from.dedup();
-                WordingGroup {
-                    name: group.name.clone(),
-                    target: plan.category(group.target).name.clone(),
-                    drawn_from: drawn_from
-                        .into_iter()
-                        .map(|c| plan.category(c).name.clone())
-                        .collect(),
-                }
+            .map(|g| WordingGroup {
+                name: g.name.clone(),
+                target: g.target.clone(),
+                drawn_from: g.drawn_from.clone(),
             })
             .collect();
-        Self { org_short: plan.info.org_short.clone(), groups, filled: filled_keys(&plan.info) }
+        Self { org_short: common.org_short.clone(), groups, filled: filled_keys(&plan.info) }
     }
 }
 
@@ -96,7 +83,7 @@ pub fn builtin_lines(
 ///
 /// # Errors
 /// The built-in wording does not render, or names a fact or group this plan lacks.
-pub fn body_of(templates: &Templates, plan: &Plan) -> Result<Body, TemplateError> {
+pub fn body_of(templates: &Templates, plan: &Plan, common: &Common) -> Result<Body, TemplateError> {
     if let Some(body) = &plan.body {
         return Ok(body.clone());
     }
@@ -104,7 +91,7 @@ pub fn body_of(templates: &Templates, plan: &Plan) -> Result<Body, TemplateError
         |message: String| TemplateError::Render { name: BUILTIN_WORDING.to_string(), message };
     let names: Vec<&str> = plan.groups.iter().map(|g| g.name.as_str()).collect();
     let mut paragraphs = Vec::new();
-    for line in builtin_lines(templates, &WordingContext::of(plan))? {
+    for line in builtin_lines(templates, &WordingContext::of(plan, common))? {
         let block =
             body::parse_paragraph(&line, &names).map_err(|e| wrong(format!("“{line}”：{e}")))?;
         if let Some(key) = empty_facts(&block, &plan.info).next() {

@@ -98,7 +98,7 @@ pub fn plan_doc_source(
     let common = Common::new(plan, seal.as_ref().map(|s| format!("/lib/{}", s.name)));
     let body = match kind {
         DocKind::Notice => {
-            let body = body::body_of(engine.templates(), plan)?;
+            let body = body::body_of(engine.templates(), plan, &common)?;
             Some(body::markup(&body, plan, &common))
         }
         DocKind::Schedule => None,
