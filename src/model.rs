@@ -16,6 +16,10 @@ use serde::{Serialize, Serializer};
 
 use crate::finding::{CellRef, Location};
 
+pub mod body;
+
+pub use body::{Body, Paragraph};
+
 /// An amount of points in exact hundredths (`92.5` is `Points(9250)`). Input scores,
 /// maxima and bonus items never need more than two decimals; keeping them as integers
 /// means sums never drift the way binary floats do.
@@ -223,6 +227,8 @@ pub struct Plan {
     pub adjustments: Vec<Adjustment>,
     /// Highest grade first; the last one catches every total below the others.
     pub grading: Vec<GradeRule>,
+    /// The 正文 sheet's wording; `None` for the built-in wording.
+    pub body: Option<Body>,
 }
 
 /// The facts of the 文件信息 sheet.

@@ -243,6 +243,20 @@ impl Book {
         self
     }
 
+    /// Gives the book a 正文 sheet holding these paragraphs, one a row (replacing any).
+    pub fn set_body<S: AsRef<str>>(
+        &mut self,
+        paragraphs: impl IntoIterator<Item = S>,
+    ) -> &mut Self {
+        self.remove_sheet("正文");
+        let mut sheet = SheetData::new("正文", &["正文"]);
+        for paragraph in paragraphs {
+            sheet.push_row(vec![Value::text(paragraph.as_ref())]);
+        }
+        self.sheets.push(sheet);
+        self
+    }
+
     /// Writes the book as an `.xlsx` file in memory. Dates, date-times and times become real
     /// Excel serial values with a date format, numbers stay numbers, headers are bold. The
     /// output is byte-identical from call to call: the creation time is fixed.

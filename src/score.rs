@@ -593,6 +593,7 @@ pub(crate) mod tests {
                     scores: Vec::new(),
                     adjustments: Vec::new(),
                     grading: GradeRule::defaults(),
+                    body: None,
                 },
             }
         }

@@ -20,7 +20,7 @@ const KEY: &str = "项目";
 const VALUE: &str = "内容";
 
 /// Every key the sheet may hold, and whether it is required.
-const FACTS: [(&str, bool); 25] = [
+pub(super) const FACTS: [(&str, bool); 25] = [
     ("单位名称", true),
     ("单位简称", false),
     ("年度", true),

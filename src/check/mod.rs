@@ -2,7 +2,7 @@
 //! finding on the way instead of stopping at the first bad cell.
 //!
 //! One submodule per sheet (or pair of related sheets), run in the order the sheets depend
-//! on each other: 文件信息, 部门, 领导小组 and 考评组, 日程, 指标, 评分, 加扣分, 定等规则.
+//! on each other: 文件信息, 部门, 领导小组 and 考评组, 日程, 指标, 评分, 加扣分, 定等规则, 正文.
 //! Each reads its rows through the [`TableRow`](crate::workbook::TableRow) getters (which
 //! already refuse bad cells with a finding naming the cell), resolves names against what
 //! the earlier sheets defined and keeps what is valid. The [`Plan`] is assembled at the end,
@@ -17,6 +17,7 @@
 //! was the problem.
 
 mod adjust;
+mod body;
 mod grading;
 mod indicators;
 mod info;
@@ -42,10 +43,21 @@ pub(crate) mod sheets {
     pub const SCORES: &str = "评分";
     pub const ADJUSTMENTS: &str = "加扣分";
     pub const GRADING: &str = "定等规则";
+    pub const BODY: &str = "正文";
 
     /// Every sheet kaoping reads.
-    pub const ALL: [&str; 9] =
-        [INFO, DEPARTMENTS, LEADERSHIP, GROUPS, SCHEDULE, INDICATORS, SCORES, ADJUSTMENTS, GRADING];
+    pub const ALL: [&str; 10] = [
+        INFO,
+        DEPARTMENTS,
+        LEADERSHIP,
+        GROUPS,
+        SCHEDULE,
+        INDICATORS,
+        SCORES,
+        ADJUSTMENTS,
+        GRADING,
+        BODY,
+    ];
 }
 
 /// The outcome of checking: every finding, and the plan when there is no error.
@@ -86,6 +98,7 @@ fn check_main(ctx: &mut Ctx, main: &Workbook, extra: &[&Workbook]) -> Option<Pla
     let scores = scores::check(ctx, main, extra, &departments, &groups, &indicators);
     let adjustments = adjust::check(ctx, main, &departments, info.bonus_cap);
     let grading = grading::check(ctx, main);
+    let body = body::check(ctx, main, &groups, info.doc.as_ref());
     for book in std::iter::once(main).chain(extra.iter().copied()) {
         cited_number_hints(ctx, book);
     }
@@ -94,8 +107,14 @@ fn check_main(ctx: &mut Ctx, main: &Workbook, extra: &[&Workbook]) -> Option<Pla
         return None;
     }
     // Every stage returns `None` only after reporting an error, so these all hold here.
-    let (Some(info), Some(leadership), Some(schedule), Some(adjustments), Some(grading)) =
-        (info.doc, leadership, schedule, adjustments, grading)
+    let (
+        Some(info),
+        Some(leadership),
+        Some(schedule),
+        Some(adjustments),
+        Some(grading),
+        Some(body),
+    ) = (info.doc, leadership, schedule, adjustments, grading, body)
     else {
         ctx.push(Finding::error(
             Location::file(&main.path),
@@ -114,6 +133,7 @@ fn check_main(ctx: &mut Ctx, main: &Workbook, extra: &[&Workbook]) -> Option<Pla
         scores,
         adjustments,
         grading,
+        body,
     })
 }
 

@@ -84,7 +84,7 @@ fn value_of(data: &Data) -> Value {
 }
 
 /// The spec's sheets and their columns (`../shared/spec/input-workbook.md`).
-const SPEC: [(&str, &[&str]); 9] = [
+const SPEC: [(&str, &[&str]); 10] = [
     ("文件信息", &["项目", "内容"]),
     ("部门", &["部门名称", "类别", "负责人", "简称"]),
     ("领导小组", &["小组职务", "姓名", "职务"]),
@@ -94,6 +94,7 @@ const SPEC: [(&str, &[&str]); 9] = [
     ("评分", &["部门", "指标编号", "考评人", "得分", "备注"]),
     ("加扣分", &["部门", "类型", "分值", "事由", "认定部门", "佐证材料"]),
     ("定等规则", &["等次", "最低分", "比例上限"]),
+    ("正文", &["正文"]),
 ];
 
 /// Every fact the spec names for 文件信息.
@@ -225,8 +226,12 @@ fn blank_workbook_filled_with_its_examples_passes_check() {
     assert!(!findings.iter().any(|f| f.contains("未知")), "{findings:#?}");
     let plan = checked.plan.unwrap();
     assert_eq!(plan.info.year, 2025);
-    assert_eq!(plan.departments.len(), 1);
+    // Two example groups, one per example category, so that the built-in wording in 正文
+    // (a list per group) names groups that exist.
+    assert_eq!(plan.departments.len(), 2);
+    assert_eq!(plan.groups.len(), 2);
     assert_eq!(plan.scores.len(), 1);
+    assert!(plan.body.is_some(), "the 正文 sheet is read");
     assert_eq!(plan.grading.len(), 4);
 }
 

@@ -1,6 +1,7 @@
 //! The integration tests, as one binary: each test binary links typst, so nine of them
 //! cost CI minutes of linking for nothing. One module per area, as the files were before.
 
+mod body;
 mod check;
 mod common;
 mod documents;
