@@ -20,6 +20,7 @@ mod adjust;
 mod grading;
 mod indicators;
 mod info;
+mod last_year;
 mod org;
 mod schedule;
 mod scores;
@@ -53,7 +54,8 @@ pub struct Checked {
 }
 
 /// Checks the main workbook (the one with a 文件信息 sheet) together with any extra score
-/// workbooks (a 评分 sheet only).
+/// workbooks (a 评分 sheet only) and last year's summary workbook (recognised by its
+/// sheets, see [`summary_format`](crate::summary_format)).
 ///
 /// Findings come in a fixed order: what the reader noted (merged cells…), which workbook is
 /// which, then the sheets in dependency order, each in row order. Nothing depends on hash
@@ -64,7 +66,7 @@ pub fn check(books: &[Workbook]) -> Checked {
         ctx.findings.extend(book.notes.iter().cloned());
     }
     let plan = match pick_books(&mut ctx, books) {
-        Some((main, extra)) => check_main(&mut ctx, main, &extra),
+        Some(picked) => check_main(&mut ctx, &picked),
         None => None,
     };
     let findings = ctx.findings;
@@ -72,9 +74,15 @@ pub fn check(books: &[Workbook]) -> Checked {
     Checked { plan, findings }
 }
 
-fn check_main(ctx: &mut Ctx, main: &Workbook, extra: &[&Workbook]) -> Option<Plan> {
+fn check_main(ctx: &mut Ctx, picked: &Picked<'_>) -> Option<Plan> {
+    let (main, extra) = (picked.main, &picked.extra[..]);
     let info = info::check(ctx, main);
     let departments = org::departments(ctx, main);
+    let this_year = info.doc.as_ref().filter(|_| departments.complete).map(|doc| {
+        last_year::ThisYear { year: doc.year, org: &doc.org, departments: &departments }
+    });
+    let last_year =
+        last_year::check(ctx, this_year, &picked.summaries, info.last_year.as_ref());
     let leadership = org::leadership(ctx, main);
     let groups = org::groups(ctx, main, &departments);
     let schedule = schedule::check(ctx, main, &departments, info.window);
@@ -107,14 +115,21 @@ fn check_main(ctx: &mut Ctx, main: &Workbook, extra: &[&Workbook]) -> Option<Pla
         scores,
         adjustments,
         grading,
+        last_year,
     })
 }
 
-/// Finds the main workbook and the extra score workbooks.
-fn pick_books<'a>(
-    ctx: &mut Ctx,
-    books: &'a [Workbook],
-) -> Option<(&'a Workbook, Vec<&'a Workbook>)> {
+/// The inputs sorted by what they are.
+struct Picked<'a> {
+    main: &'a Workbook,
+    /// Score workbooks of evaluation groups.
+    extra: Vec<&'a Workbook>,
+    /// Summary workbooks (last year's results); more than one is an error.
+    summaries: Vec<&'a Workbook>,
+}
+
+/// Finds the main workbook, the extra score workbooks and last year's summary.
+fn pick_books<'a>(ctx: &mut Ctx, books: &'a [Workbook]) -> Option<Picked<'a>> {
     let mains: Vec<&Workbook> = books.iter().filter(|b| b.sheet(sheets::INFO).is_some()).collect();
     let Some(&main) = mains.first() else {
         let location = match books {
@@ -128,17 +143,20 @@ fn pick_books<'a>(
         ctx.push(Finding::error(Location::file(&mains[1].path), msg::several_main_books(&mains)));
     }
     let mut extra = Vec::new();
+    let mut summaries = Vec::new();
     for book in books {
         if mains.iter().any(|m| std::ptr::eq(*m, book)) {
             continue;
         }
-        if book.sheet(sheets::SCORES).is_some() {
+        if crate::summary_format::is_summary(book.sheet_names()) {
+            summaries.push(book);
+        } else if book.sheet(sheets::SCORES).is_some() {
             extra.push(book);
         } else {
             ctx.push(Finding::error(Location::file(&book.path), msg::not_a_score_book(book)));
         }
     }
-    Some((main, extra))
+    Some(Picked { main, extra, summaries })
 }
 
 /// Collects findings while the sheets are checked.
