@@ -125,7 +125,7 @@ fn read_version(ctx: &mut Ctx, book: &Workbook) -> Option<(i32, Option<String>)>
             facts.insert(key(&name), row);
         }
     }
-    let mut text = |ctx: &mut Ctx, name: &str| {
+    let text = |ctx: &mut Ctx, name: &str| {
         let row = facts.get(&key(name))?;
         ctx.ok(row.text(version::VALUE)).flatten().map(|t| (t, row.location(version::VALUE)))
     };
