@@ -12,6 +12,8 @@ use std::path::PathBuf;
 use calamine::{Data, Reader, Xlsx};
 use kaoping::build::{BuildError, BuildOptions, build, read_inputs};
 use kaoping::render::OutputFile;
+use kaoping::render::inspect::Layout;
+use kaoping::render::scores::{Head, render_report};
 use kaoping::sample::{Book, SheetData, Value, synthetic};
 use kaoping::write::MemorySink;
 
@@ -141,7 +143,10 @@ struct TwoYears {
 }
 
 fn two_years() -> TwoYears {
-    let last = synthetic(24, 5);
+    two_years_of(synthetic(24, 5))
+}
+
+fn two_years_of(last: Book) -> TwoYears {
     let dir = tempfile::tempdir().unwrap();
     let last_path = dir.path().join("上年.xlsx");
     std::fs::write(&last_path, last.to_xlsx_bytes().unwrap()).unwrap();
@@ -223,6 +228,16 @@ fn check_against_last_year(years: &TwoYears, files: &[OutputFile]) {
         if name != *last_name {
             assert!(text(&row["备注"]).contains(&format!("上年度名称：{last_name}")), "{name}");
         }
+        if let Some(text) = &summary_pdf {
+            // A long name may wrap inside its cell, so look at the lines around its start.
+            let start: String = name.chars().take(5).collect();
+            let lines: Vec<&str> = text.lines().collect();
+            let at = lines.iter().position(|l| l.contains(&start)).unwrap();
+            let around = lines[at.saturating_sub(1)..(at + 2).min(lines.len())].join("\n");
+            for wanted in [figure(last.total, false), rank_change.clone()] {
+                assert!(around.contains(&wanted), "summary row of {name} lacks {wanted}");
+            }
+        }
         if let Some(text) = report_text {
             let change = figure(total - last.total, true);
             for wanted in [&figure(last.total, false), &change, &rank_change, &last.grade] {
@@ -233,7 +248,7 @@ fn check_against_last_year(years: &TwoYears, files: &[OutputFile]) {
     }
     assert_eq!(compared, rows.len() - 1);
     if let Some(text) = summary_pdf {
-        for heading in ["上年总分", "上年排名", "名次变化"] {
+        for heading in ["上年", "总分", "排名", "名次", "变化"] {
             assert!(text.contains(heading), "summary PDF lacks {heading}");
         }
         assert!(text.contains("新增"));
@@ -427,3 +442,38 @@ fn without_last_year_the_documents_are_unchanged() {
         assert!(!text.contains("与上年度比较"));
     }
 }
+
+
+#[test]
+fn every_report_with_last_years_block_fits_one_sheet() {
+    let engine = common::engine();
+    let mut longer = Vec::new();
+    for years in [two_years(), two_years_of(synthetic(40, 7))] {
+        // Every department renamed, so every block carries last year's name too.
+        let mut book = years.this_year.clone();
+        let sheet = book.sheet("部门").unwrap();
+        let formers: Vec<Value> =
+            (0..sheet.rows.len()).map(|r| sheet.get(r, "原名称").unwrap().clone()).collect();
+        for (row, (name, former)) in departments(&book).into_iter().zip(formers).enumerate() {
+            let former = former.as_text().map_or(name.clone(), str::to_string);
+            rename(&mut book, &name, &format!("{name}（更名）"));
+            book.sheet_mut("部门").unwrap().set(row, "原名称", former);
+        }
+        let summary = years.write("结果.xlsx", &years.last_summary);
+        let books = read_inputs(&[years.write_this_year(&book), summary]).unwrap();
+        let plan = kaoping::check::check(&books).plan.unwrap();
+        assert!(plan.last_year.is_some());
+        let results = kaoping::score::score(&plan);
+        let head = Head::new(&plan);
+        for dept in plan.dept_ids() {
+            let rendered = render_report(engine, &plan, &head, &results, dept).unwrap();
+            assert!(rendered.source.text.contains("与上年度比较"));
+            let doc = engine.layout("r", rendered.source.text, plan.info.date, &[]).unwrap();
+            if Layout::of(&doc).pages != 1 {
+                longer.push(plan.department(dept).name.clone());
+            }
+        }
+    }
+    assert!(longer.is_empty(), "reports longer than one page: {longer:?}");
+}
+
