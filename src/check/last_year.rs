@@ -245,8 +245,7 @@ fn match_departments(
             let row = &summary.rows[i];
             Some(LastYearResult {
                 name: row.name.clone(),
-                same_category: key(&row.category)
-                    == key(departments.category_name(dept.category)),
+                same_category: key(&row.category) == key(departments.category_name(dept.category)),
                 total: row.total,
                 rank: row.rank,
                 grade: row.grade.clone(),
@@ -374,10 +373,7 @@ mod msg {
 
     pub fn former_name_unknown(typed: &str, file: &Path, suggestion: Option<&str>) -> String {
         let hint = suggestion.map(|s| format!("；是否应为“{s}”？")).unwrap_or_default();
-        format!(
-            "原名称“{typed}”不在上年度结果“{}”中，按新增部门处理{hint}",
-            file_name(file)
-        )
+        format!("原名称“{typed}”不在上年度结果“{}”中，按新增部门处理{hint}", file_name(file))
     }
 
     pub fn new_departments(names: &[&str], last_year: i32) -> String {

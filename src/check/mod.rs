@@ -81,8 +81,7 @@ fn check_main(ctx: &mut Ctx, picked: &Picked<'_>) -> Option<Plan> {
     let this_year = info.doc.as_ref().filter(|_| departments.complete).map(|doc| {
         last_year::ThisYear { year: doc.year, org: &doc.org, departments: &departments }
     });
-    let last_year =
-        last_year::check(ctx, this_year, &picked.summaries, info.last_year.as_ref());
+    let last_year = last_year::check(ctx, this_year, &picked.summaries, info.last_year.as_ref());
     let leadership = org::leadership(ctx, main);
     let groups = org::groups(ctx, main, &departments);
     let schedule = schedule::check(ctx, main, &departments, info.window);

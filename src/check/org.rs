@@ -7,8 +7,8 @@ use super::sheets::{DEPARTMENTS, GROUPS, LEADERSHIP};
 use super::{BrokenNames, Ctx, Found, closest, key, list, person_key};
 use crate::finding::{CellRef, Location};
 use crate::model::{
-    Category, CategoryId, Department, DeptId, FormerName, Group, GroupId, Leader, LeaderRole, Member, MemberId,
-    MemberRole,
+    Category, CategoryId, Department, DeptId, FormerName, Group, GroupId, Leader, LeaderRole,
+    Member, MemberId, MemberRole,
 };
 use crate::workbook::{Workbook, optional, required};
 

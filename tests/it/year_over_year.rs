@@ -176,7 +176,13 @@ fn two_years_of(last: Book) -> TwoYears {
     let sheet = this.sheet_mut("部门").unwrap();
     sheet.header.push("原名称".into());
     sheet.set(0, "原名称", first.as_str());
-    TwoYears { dir, last_summary, this_year: this, renamed: (renamed, first), new: (new, last_name) }
+    TwoYears {
+        dir,
+        last_summary,
+        this_year: this,
+        renamed: (renamed, first),
+        new: (new, last_name),
+    }
 }
 
 impl TwoYears {
@@ -203,7 +209,10 @@ fn check_against_last_year(years: &TwoYears, files: &[OutputFile]) {
         let last_name = if name == years.renamed.0 { &years.renamed.1 } else { &name };
         let report = files
             .iter()
-            .find(|f| f.path.starts_with("考评报告") && f.path.to_string_lossy().ends_with(&format!("-{name}.pdf")))
+            .find(|f| {
+                f.path.starts_with("考评报告")
+                    && f.path.to_string_lossy().ends_with(&format!("-{name}.pdf"))
+            })
             .unwrap_or_else(|| panic!("report of {name}"));
         let report_text = common::pdftotext("-layout", &report.bytes);
         let Some(last) = last.get(last_name) else {
@@ -396,7 +405,10 @@ fn a_first_format_summary_is_read_by_its_title() {
     let summary = years.write("结果.xlsx", &untitled);
     let err = build_files(&[years.write_this_year(&years.this_year), summary]).unwrap_err();
     let messages = error_messages(err);
-    assert!(messages.iter().any(|m| m.contains("无法确定") && m.contains("结果.xlsx")), "{messages:?}");
+    assert!(
+        messages.iter().any(|m| m.contains("无法确定") && m.contains("结果.xlsx")),
+        "{messages:?}"
+    );
 }
 
 #[test]
@@ -406,7 +418,10 @@ fn a_missing_or_unreadable_named_file_is_reported_at_its_cell() {
     book.set_fact("上年度结果", "没有这个文件.xlsx");
     let messages = error_messages(build_files(&[years.write_this_year(&book)]).unwrap_err());
     assert!(
-        messages.iter().any(|m| m.starts_with("文件信息!B") && m.contains("找不到上年度结果“没有这个文件.xlsx”")),
+        messages
+            .iter()
+            .any(|m| m.starts_with("文件信息!B")
+                && m.contains("找不到上年度结果“没有这个文件.xlsx”")),
         "{messages:?}"
     );
 
@@ -423,7 +438,9 @@ fn a_missing_or_unreadable_named_file_is_reported_at_its_cell() {
     book.set_fact("上年度结果", other.file_name().unwrap().to_str().unwrap());
     let messages = error_messages(build_files(&[years.write_this_year(&book)]).unwrap_err());
     assert!(
-        messages.iter().any(|m| m.starts_with("文件信息!B") && m.contains("不是 kaoping 生成的考评结果汇总")),
+        messages
+            .iter()
+            .any(|m| m.starts_with("文件信息!B") && m.contains("不是 kaoping 生成的考评结果汇总")),
         "{messages:?}"
     );
 }
@@ -442,7 +459,6 @@ fn without_last_year_the_documents_are_unchanged() {
         assert!(!text.contains("与上年度比较"));
     }
 }
-
 
 #[test]
 fn every_report_with_last_years_block_fits_one_sheet() {
@@ -476,4 +492,3 @@ fn every_report_with_last_years_block_fits_one_sheet() {
     }
     assert!(longer.is_empty(), "reports longer than one page: {longer:?}");
 }
-
