@@ -555,6 +555,8 @@ pub struct LastYearResult {
     pub rank: usize,
     /// 建议等次 as printed.
     pub grade: String,
+    /// The row's 部门 cell in last year's summary.
+    pub origin: Origin,
 }
 
 impl Plan {

@@ -1158,6 +1158,7 @@ pub(crate) mod tests {
             total: pts(total),
             rank,
             grade: "良好".into(),
+            origin: origin("汇总", 2),
         };
         b.plan.last_year = Some(LastYear::new(
             2020,

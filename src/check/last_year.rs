@@ -249,6 +249,7 @@ fn match_departments(
                 total: row.total,
                 rank: row.rank,
                 grade: row.grade.clone(),
+                origin: row.origin.clone(),
             })
         })
         .collect();
