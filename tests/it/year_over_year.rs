@@ -492,3 +492,33 @@ fn every_report_with_last_years_block_fits_one_sheet() {
     }
     assert!(longer.is_empty(), "reports longer than one page: {longer:?}");
 }
+
+#[test]
+fn hints_name_new_and_gone_departments_and_unknown_former_names() {
+    let years = two_years();
+    let mut book = years.this_year.clone();
+    let second = departments(&book)[1].clone();
+    book.sheet_mut("部门").unwrap().set(1, "原名称", "查无此部门");
+    let summary = years.write("结果.xlsx", &years.last_summary);
+    let books = read_inputs(&[years.write_this_year(&book), summary]).unwrap();
+    let checked = kaoping::check::check(&books);
+    let lines: Vec<String> =
+        checked.findings.iter().map(|f| format!("{} {f}", f.severity)).collect();
+    assert!(
+        lines.iter().any(|l| l.starts_with("警告 部门!")
+            && l.contains("原名称“查无此部门”不在上年度结果“结果.xlsx”中，按新增部门处理")),
+        "{lines:#?}"
+    );
+    let new = lines.iter().find(|l| l.contains("按新增部门处理：")).expect("hint on new ones");
+    assert!(new.starts_with("提示") && new.contains(&years.new.0) && new.contains(&second), "{new}");
+    let gone = lines.iter().find(|l| l.contains("本年度已不存在")).expect("hint on gone ones");
+    assert!(gone.starts_with("提示") && gone.contains(&years.new.1) && gone.contains(&second));
+    let plan = checked.plan.unwrap();
+    let last_year = plan.last_year.as_ref().unwrap();
+    let of = |name: &str| {
+        let dept = plan.dept_ids().find(|&d| plan.department(d).name == name).unwrap();
+        last_year.of(dept)
+    };
+    assert_eq!(of(&second), None);
+    assert_eq!(of(&years.renamed.0).unwrap().name, years.renamed.1);
+}
