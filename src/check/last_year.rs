@@ -28,6 +28,14 @@ pub(super) fn check(
     named: Option<&NamedFile>,
 ) -> Option<LastYear> {
     let opened;
+    let chosen;
+    let given = match (given, named) {
+        ([_, _, ..], None) => {
+            chosen = [pick_of_several(ctx, given, this.as_ref().map(|t| t.year))?];
+            &chosen[..]
+        }
+        _ => given,
+    };
     let (book, at) = match (given, named) {
         ([], None) => return None,
         ([_, second, ..], _) => {
@@ -58,6 +66,45 @@ pub(super) fn check(
     }
     let matches = match_departments(ctx, &summary, this.departments, &book.path);
     Some(LastYear::new(summary.year, book.path.clone(), matches))
+}
+
+/// Of several summaries among the inputs (a folder holding the results of many years),
+/// the one of last year; the others are left aside with a hint.
+fn pick_of_several<'a>(
+    ctx: &mut Ctx,
+    given: &[&'a Workbook],
+    this_year: Option<i32>,
+) -> Option<&'a Workbook> {
+    let this_year = this_year?;
+    let years: Vec<Option<i32>> = given.iter().map(|book| year_of(book)).collect();
+    let wanted = Some(this_year - 1);
+    let mut last_years = given.iter().zip(&years).filter(|(_, year)| **year == wanted);
+    match (last_years.next(), last_years.next()) {
+        (Some((&book, _)), None) => {
+            let others: Vec<String> = given
+                .iter()
+                .zip(&years)
+                .filter(|(other, _)| !std::ptr::eq(**other, book))
+                .map(|(other, year)| msg::file_and_year(other, *year))
+                .collect();
+            ctx.info(Location::file(&book.path), msg::others_left_aside(&others));
+            Some(book)
+        }
+        _ => {
+            let described: Vec<String> =
+                given.iter().zip(&years).map(|(b, year)| msg::file_and_year(b, *year)).collect();
+            ctx.error(Location::default(), msg::several_without_one(&described, this_year - 1));
+            None
+        }
+    }
+}
+
+/// The year a summary states, without reporting anything (for choosing among several).
+fn year_of(book: &Workbook) -> Option<i32> {
+    match book.sheet(sheets::VERSION) {
+        Some(_) => read_version(&mut Ctx::default(), book).map(|(year, _)| year),
+        None => book.title.as_deref().and_then(format::year_in_title),
+    }
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -283,6 +330,25 @@ mod msg {
             "输入中有 {} 份考评结果汇总（{}）；上年度结果只能有一份",
             given.len(),
             list(given.iter().map(|b| file_name(&b.path)))
+        )
+    }
+
+    pub fn file_and_year(book: &Workbook, year: Option<i32>) -> String {
+        match year {
+            Some(year) => format!("{}（{year} 年度）", file_name(&book.path)),
+            None => format!("{}（年度不明）", file_name(&book.path)),
+        }
+    }
+
+    pub fn others_left_aside(others: &[String]) -> String {
+        format!("用作上年度结果；其他年度的考评结果汇总未使用：{}", list(others))
+    }
+
+    pub fn several_without_one(described: &[String], last_year: i32) -> String {
+        format!(
+            "输入中有 {} 份考评结果汇总：{}；其中应有且只有一份是 {last_year} 年度的",
+            described.len(),
+            list(described)
         )
     }
 

@@ -510,7 +510,10 @@ fn hints_name_new_and_gone_departments_and_unknown_former_names() {
         "{lines:#?}"
     );
     let new = lines.iter().find(|l| l.contains("按新增部门处理：")).expect("hint on new ones");
-    assert!(new.starts_with("提示") && new.contains(&years.new.0) && new.contains(&second), "{new}");
+    assert!(
+        new.starts_with("提示") && new.contains(&years.new.0) && new.contains(&second),
+        "{new}"
+    );
     let gone = lines.iter().find(|l| l.contains("本年度已不存在")).expect("hint on gone ones");
     assert!(gone.starts_with("提示") && gone.contains(&years.new.1) && gone.contains(&second));
     let plan = checked.plan.unwrap();
@@ -521,4 +524,28 @@ fn hints_name_new_and_gone_departments_and_unknown_former_names() {
     };
     assert_eq!(of(&second), None);
     assert_eq!(of(&years.renamed.0).unwrap().name, years.renamed.1);
+}
+
+#[test]
+fn of_several_years_results_last_years_is_taken() {
+    // A folder keeping every year's results, handed over whole.
+    let years = two_years();
+    let older_year = year_of(&years.this_year) - 3;
+    let older = edited_summary(&years.last_summary, |book| {
+        let sheet = book.sheet_mut("版本信息").unwrap();
+        let row = sheet.row_where("项目", "年度").unwrap();
+        sheet.set(row, "内容", older_year);
+    });
+    let folder = years.dir.path().join("历年结果");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("a.xlsx"), &older).unwrap();
+    std::fs::write(folder.join("b.xlsx"), &years.last_summary).unwrap();
+    let this = years.write_this_year(&years.this_year);
+    let files = build_files(&[this.clone(), folder.clone()]).unwrap();
+    check_against_last_year(&years, &files);
+
+    std::fs::write(folder.join("b.xlsx"), &older).unwrap();
+    let messages = error_messages(build_files(&[this, folder]).unwrap_err());
+    let wanted = format!("a.xlsx（{older_year} 年度）、b.xlsx（{older_year} 年度）");
+    assert!(messages.iter().any(|m| m.contains(&wanted)), "{messages:?}");
 }
