@@ -2,7 +2,8 @@
 //! finding on the way instead of stopping at the first bad cell.
 //!
 //! One submodule per sheet (or pair of related sheets), run in the order the sheets depend
-//! on each other: 文件信息, 部门, 领导小组 and 考评组, 日程, 指标, 评分, 加扣分, 定等规则.
+//! on each other: 文件信息, 部门, last year's results (another workbook, matched to 部门),
+//! 领导小组 and 考评组, 日程, 指标, 评分, 加扣分, 定等规则.
 //! Each reads its rows through the [`TableRow`](crate::workbook::TableRow) getters (which
 //! already refuse bad cells with a finding naming the cell), resolves names against what
 //! the earlier sheets defined and keeps what is valid. The [`Plan`] is assembled at the end,
