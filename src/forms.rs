@@ -19,7 +19,7 @@ use crate::model::{CategoryId, DeptId, GroupId, IndicatorId, MemberId, Plan, Sco
 use crate::render::body::{WordingContext, WordingGroup, builtin_lines};
 use crate::render::sanitize_file_name;
 use crate::render::templates::{TemplateError, Templates};
-use crate::sample::{CellFormats, Value, display_width, excel_date, write_value};
+use crate::xlsx_cells::{CellFormats, Value, display_width, excel_date, write_value};
 
 const HEADER_FILL: u32 = 0xD9E1F2;
 /// The example rows of the blank workbook: grey italic on a light grey fill.
@@ -236,6 +236,13 @@ fn facts(year: i32) -> Vec<Fact> {
             t("印章.png"),
             Free,
         ),
+        fact(
+            "上年度结果",
+            false,
+            "上年度 kaoping 生成的“……考评结果汇总.xlsx”，路径相对于本工作簿所在的文件夹；填写后考评报告和汇总表与上年度比较。也可以把该文件和本工作簿一起交给 kaoping build。",
+            Value::text(format!("{}年度绩效考评结果汇总.xlsx", year - 1)),
+            Free,
+        ),
     ]
 }
 
@@ -259,6 +266,13 @@ fn sheet_specs(year: i32) -> Vec<SheetSpec> {
                 ),
                 col("负责人", false, "部门主要负责人。", t("张伟"), Free),
                 col("简称", false, "部门名称较长时在表格中使用的简称。", e.clone(), Free),
+                col(
+                    "原名称",
+                    false,
+                    "部门更名或合并后，填写它在上年度考评结果中的名称，以便与上年度比较；未填写且上年度没有同名部门的，按新增部门处理。",
+                    e.clone(),
+                    Free,
+                ),
             ],
             prefill: Prefill::Examples(vec![vec![t("教务处"), t("处（室）"), t("刘芳")]]),
         },

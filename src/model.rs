@@ -229,6 +229,8 @@ pub struct Plan {
     pub grading: Vec<GradeRule>,
     /// The 正文 sheet's wording; `None` for the built-in wording.
     pub body: Option<Body>,
+    /// Last year's results, when its summary workbook was given.
+    pub last_year: Option<LastYear>,
 }
 
 /// The facts of the 文件信息 sheet.
@@ -318,6 +320,15 @@ pub struct Department {
     pub head: Option<String>,
     /// 简称
     pub short: Option<String>,
+    /// 原名称: the name last year's results know this department by.
+    pub former_name: Option<FormerName>,
+    pub origin: Origin,
+}
+
+/// A department's 原名称 and the cell it was typed in.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormerName {
+    pub name: String,
     pub origin: Origin,
 }
 
@@ -513,6 +524,45 @@ impl GradeRule {
             rule("不合格", 0, None),
         ]
     }
+}
+
+/// Last year's results as last year's summary workbook states them: read, never
+/// recomputed, and matched to this year's departments.
+#[derive(Debug, Clone, Serialize)]
+pub struct LastYear {
+    /// 年度 of the summary (always this year's 年度 − 1).
+    pub year: i32,
+    /// The summary workbook it came from.
+    pub file: PathBuf,
+    /// Indexed by [`DeptId`]; `None` for a department that is new this year (新增).
+    matches: Vec<Option<LastYearResult>>,
+}
+
+impl LastYear {
+    /// `matches` holds one entry per department of the plan, in 部门 order.
+    pub fn new(year: i32, file: PathBuf, matches: Vec<Option<LastYearResult>>) -> Self {
+        Self { year, file, matches }
+    }
+
+    /// What last year's summary says about this department; `None` when it is new.
+    pub fn of(&self, dept: DeptId) -> Option<&LastYearResult> {
+        self.matches.get(dept.0).and_then(Option::as_ref)
+    }
+}
+
+/// One row of last year's 汇总.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LastYearResult {
+    /// The department's name last year (its 原名称 when it was renamed).
+    pub name: String,
+    /// Whether it was in the category it is in this year; ranks compare only then.
+    pub same_category: bool,
+    pub total: Points,
+    pub rank: usize,
+    /// 建议等次 as printed.
+    pub grade: String,
+    /// The row's 部门 cell in last year's summary.
+    pub origin: Origin,
 }
 
 impl Plan {

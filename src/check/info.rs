@@ -4,7 +4,7 @@
 //! with the closest known key as a suggestion, since it is most likely a typo of one.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use calamine::Data;
 use chrono::NaiveDate;
@@ -20,7 +20,7 @@ const KEY: &str = "项目";
 const VALUE: &str = "内容";
 
 /// Every key the sheet may hold, and whether it is required.
-pub(super) const FACTS: [(&str, bool); 25] = [
+pub(super) const FACTS: [(&str, bool); 26] = [
     ("单位名称", true),
     ("单位简称", false),
     ("年度", true),
@@ -46,6 +46,7 @@ pub(super) const FACTS: [(&str, bool); 25] = [
     ("计分方法", false),
     ("加分上限", false),
     ("印章图片", false),
+    ("上年度结果", false),
 ];
 
 /// What the sheet gave: the document facts when all are valid, and the facts other sheets
@@ -56,6 +57,18 @@ pub(super) struct Info {
     /// 考评开始日期..=考评结束日期, when both are readable and in order.
     pub window: Option<(NaiveDate, NaiveDate)>,
     pub bonus_cap: Option<Points>,
+    /// 上年度结果: the summary workbook it names, found next to the workbook.
+    pub last_year: Option<NamedFile>,
+}
+
+/// A file a fact names, and where it was named.
+#[derive(Debug, Clone)]
+pub(super) struct NamedFile {
+    /// As typed.
+    pub typed: String,
+    /// Resolved against the workbook's folder.
+    pub path: PathBuf,
+    pub location: Location,
 }
 
 pub(super) fn check(ctx: &mut Ctx, book: &Workbook) -> Info {
@@ -117,6 +130,7 @@ fn read(ctx: &mut Ctx, book: &Workbook, facts: &mut Facts<'_>) -> Info {
     let scoring_method = facts.scoring_method(ctx);
     let bonus_cap = facts.bonus_cap(ctx);
     let seal = facts.seal(ctx, book);
+    let last_year = facts.last_year(ctx, book);
 
     // Dates in order, each reported at the later fact's cell.
     if let (Some(deadline), Some(start)) = (self_check_deadline, eval_start)
@@ -203,7 +217,7 @@ fn read(ctx: &mut Ctx, book: &Workbook, facts: &mut Facts<'_>) -> Info {
             org,
         })
     };
-    Info { doc, window, bonus_cap }
+    Info { doc, window, bonus_cap, last_year }
 }
 
 /// How the prose names the institution itself: `学院` for a 学院, `学校` for a 大学 or
@@ -362,6 +376,17 @@ impl Facts<'_> {
         }
         Some(path)
     }
+
+    fn last_year(&mut self, ctx: &mut Ctx, book: &Workbook) -> Option<NamedFile> {
+        const NAME: &str = "上年度结果";
+        let typed = self.get(ctx, NAME, value::text)?;
+        let path = book.path.parent().unwrap_or(Path::new("")).join(&typed);
+        if !path.is_file() {
+            self.error(ctx, NAME, msg::last_year_not_found(&typed, &path));
+            return None;
+        }
+        Some(NamedFile { typed, path, location: self.location(NAME) })
+    }
 }
 
 /// The wording of this sheet's findings.
@@ -405,6 +430,13 @@ mod msg {
 
     pub fn seal_not_found(typed: &str, resolved: &Path) -> String {
         format!("找不到印章图片“{typed}”（按工作簿所在文件夹查找：{}）", resolved.display())
+    }
+
+    pub fn last_year_not_found(typed: &str, resolved: &Path) -> String {
+        format!(
+            "找不到上年度结果“{typed}”（按工作簿所在文件夹查找：{}）；应填写上年度 kaoping 生成的“……考评结果汇总.xlsx”的位置",
+            resolved.display()
+        )
     }
 
     pub fn deadline_not_before_start(deadline: NaiveDate, start: NaiveDate) -> String {

@@ -2,7 +2,8 @@
 //! finding on the way instead of stopping at the first bad cell.
 //!
 //! One submodule per sheet (or pair of related sheets), run in the order the sheets depend
-//! on each other: 文件信息, 部门, 领导小组 and 考评组, 日程, 指标, 评分, 加扣分, 定等规则, 正文.
+//! on each other: 文件信息, 部门, last year's results (another workbook, matched to 部门),
+//! 领导小组 and 考评组, 日程, 指标, 评分, 加扣分, 定等规则, 正文.
 //! Each reads its rows through the [`TableRow`](crate::workbook::TableRow) getters (which
 //! already refuse bad cells with a finding naming the cell), resolves names against what
 //! the earlier sheets defined and keeps what is valid. The [`Plan`] is assembled at the end,
@@ -21,6 +22,7 @@ mod body;
 mod grading;
 mod indicators;
 mod info;
+mod last_year;
 mod org;
 mod schedule;
 mod scores;
@@ -69,7 +71,8 @@ pub struct Checked {
 }
 
 /// Checks the main workbook (the one with a 文件信息 sheet) together with any extra score
-/// workbooks (a 评分 sheet only).
+/// workbooks (a 评分 sheet only) and last year's summary workbook (recognised by its
+/// sheets, see [`summary_format`](crate::summary_format)).
 ///
 /// Findings come in a fixed order: what the reader noted (merged cells…), which workbook is
 /// which, then the sheets in dependency order, each in row order. Nothing depends on hash
@@ -80,7 +83,7 @@ pub fn check(books: &[Workbook]) -> Checked {
         ctx.findings.extend(book.notes.iter().cloned());
     }
     let plan = match pick_books(&mut ctx, books) {
-        Some((main, extra)) => check_main(&mut ctx, main, &extra),
+        Some(picked) => check_main(&mut ctx, &picked),
         None => None,
     };
     let findings = ctx.findings;
@@ -88,9 +91,14 @@ pub fn check(books: &[Workbook]) -> Checked {
     Checked { plan, findings }
 }
 
-fn check_main(ctx: &mut Ctx, main: &Workbook, extra: &[&Workbook]) -> Option<Plan> {
+fn check_main(ctx: &mut Ctx, picked: &Picked<'_>) -> Option<Plan> {
+    let (main, extra) = (picked.main, &picked.extra[..]);
     let info = info::check(ctx, main);
     let departments = org::departments(ctx, main);
+    let this_year = info.doc.as_ref().filter(|_| departments.complete).map(|doc| {
+        last_year::ThisYear { year: doc.year, org: &doc.org, departments: &departments }
+    });
+    let last_year = last_year::check(ctx, this_year, &picked.summaries, info.last_year.as_ref());
     let leadership = org::leadership(ctx, main);
     let groups = org::groups(ctx, main, &departments);
     let schedule = schedule::check(ctx, main, &departments, info.window);
@@ -134,6 +142,7 @@ fn check_main(ctx: &mut Ctx, main: &Workbook, extra: &[&Workbook]) -> Option<Pla
         adjustments,
         grading,
         body,
+        last_year,
     })
 }
 
@@ -159,11 +168,17 @@ fn cited_number_hints(ctx: &mut Ctx, book: &Workbook) {
     }
 }
 
-/// Finds the main workbook and the extra score workbooks.
-fn pick_books<'a>(
-    ctx: &mut Ctx,
-    books: &'a [Workbook],
-) -> Option<(&'a Workbook, Vec<&'a Workbook>)> {
+/// The inputs sorted by what they are.
+struct Picked<'a> {
+    main: &'a Workbook,
+    /// Score workbooks of evaluation groups.
+    extra: Vec<&'a Workbook>,
+    /// Summary workbooks (last year's results); more than one is an error.
+    summaries: Vec<&'a Workbook>,
+}
+
+/// Finds the main workbook, the extra score workbooks and last year's summary.
+fn pick_books<'a>(ctx: &mut Ctx, books: &'a [Workbook]) -> Option<Picked<'a>> {
     let mains: Vec<&Workbook> = books.iter().filter(|b| b.sheet(sheets::INFO).is_some()).collect();
     let Some(&main) = mains.first() else {
         let location = match books {
@@ -177,17 +192,20 @@ fn pick_books<'a>(
         ctx.push(Finding::error(Location::file(&mains[1].path), msg::several_main_books(&mains)));
     }
     let mut extra = Vec::new();
+    let mut summaries = Vec::new();
     for book in books {
         if mains.iter().any(|m| std::ptr::eq(*m, book)) {
             continue;
         }
-        if book.sheet(sheets::SCORES).is_some() {
+        if crate::summary_format::is_summary(book.sheet_names()) {
+            summaries.push(book);
+        } else if book.sheet(sheets::SCORES).is_some() {
             extra.push(book);
         } else {
             ctx.push(Finding::error(Location::file(&book.path), msg::not_a_score_book(book)));
         }
     }
-    Some((main, extra))
+    Some(Picked { main, extra, summaries })
 }
 
 /// Collects findings while the sheets are checked.

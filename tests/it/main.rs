@@ -11,3 +11,4 @@ mod notice;
 mod read_errors;
 mod reliability;
 mod sample_roundtrip;
+mod year_over_year;
