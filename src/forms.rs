@@ -514,7 +514,7 @@ fn example_wording(specs: &[SheetSpec]) -> Result<Vec<String>, XlsxError> {
     let context = WordingContext {
         org_short: "学院".to_string(),
         groups,
-        filled: crate::model::body::INFO_KEYS.to_vec(),
+        filled: crate::model::body::info_keys().collect(),
     };
     let fail = |e: TemplateError| XlsxError::ParameterError(e.to_string());
     let templates = Templates::load(None).map_err(fail)?;

@@ -233,6 +233,40 @@ pub struct Plan {
     pub last_year: Option<LastYear>,
 }
 
+/// Every 项目 of the 文件信息 sheet, as the input contract lists them, and whether it is
+/// required: the one list that check reads by and the wording's placeholders are named by.
+pub const INFO_FACTS: [(&str, bool); 26] = [
+    ("单位名称", true),
+    ("单位简称", false),
+    ("年度", true),
+    ("发文机关标志", false),
+    ("发文字号", false),
+    ("标题", false),
+    ("主送机关", false),
+    ("依据文件", false),
+    ("发文机关署名", true),
+    ("成文日期", true),
+    ("考评开始日期", true),
+    ("考评结束日期", true),
+    ("自查截止日期", true),
+    ("动员会时间", true),
+    ("动员会地点", true),
+    ("动员会参加人员", false),
+    ("领导小组办公室", true),
+    ("办公室主任", false),
+    ("办公室副主任", false),
+    ("抄送", false),
+    ("印发机关", false),
+    ("印发日期", false),
+    ("计分方法", false),
+    ("加分上限", false),
+    ("印章图片", false),
+    ("上年度结果", false),
+];
+
+/// The 文件信息 item that names a file for kaoping to read rather than wording to print.
+pub const LAST_YEAR_FACT: &str = "上年度结果";
+
 /// The facts of the 文件信息 sheet.
 #[derive(Debug, Clone, Serialize)]
 pub struct DocumentInfo {

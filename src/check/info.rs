@@ -12,42 +12,13 @@ use chrono::NaiveDate;
 use super::sheets::INFO;
 use super::{Ctx, closest, key};
 use crate::finding::{CellRef, Location};
-use crate::model::{DocumentInfo, Points, ScoringMethod, full_date};
+use crate::model::INFO_FACTS as FACTS;
+use crate::model::{DocumentInfo, LAST_YEAR_FACT, Points, ScoringMethod, full_date};
 use crate::workbook::value::{self, ValueError};
 use crate::workbook::{TableRow, Workbook, required};
 
 const KEY: &str = "项目";
 const VALUE: &str = "内容";
-
-/// Every key the sheet may hold, and whether it is required.
-pub(super) const FACTS: [(&str, bool); 26] = [
-    ("单位名称", true),
-    ("单位简称", false),
-    ("年度", true),
-    ("发文机关标志", false),
-    ("发文字号", false),
-    ("标题", false),
-    ("主送机关", false),
-    ("依据文件", false),
-    ("发文机关署名", true),
-    ("成文日期", true),
-    ("考评开始日期", true),
-    ("考评结束日期", true),
-    ("自查截止日期", true),
-    ("动员会时间", true),
-    ("动员会地点", true),
-    ("动员会参加人员", false),
-    ("领导小组办公室", true),
-    ("办公室主任", false),
-    ("办公室副主任", false),
-    ("抄送", false),
-    ("印发机关", false),
-    ("印发日期", false),
-    ("计分方法", false),
-    ("加分上限", false),
-    ("印章图片", false),
-    ("上年度结果", false),
-];
 
 /// What the sheet gave: the document facts when all are valid, and the facts other sheets
 /// are checked against even when some unrelated fact failed.
@@ -378,7 +349,7 @@ impl Facts<'_> {
     }
 
     fn last_year(&mut self, ctx: &mut Ctx, book: &Workbook) -> Option<NamedFile> {
-        const NAME: &str = "上年度结果";
+        const NAME: &str = LAST_YEAR_FACT;
         let typed = self.get(ctx, NAME, value::text)?;
         let path = book.path.parent().unwrap_or(Path::new("")).join(&typed);
         if !path.is_file() {

@@ -133,35 +133,11 @@ pub enum Fact {
     CoordinatorCount,
 }
 
-/// The keys of 文件信息, each a placeholder of its own name (`单位简称` among them, also
-/// derived when not typed).
-pub const INFO_KEYS: [&str; 25] = [
-    "单位名称",
-    "单位简称",
-    "年度",
-    "发文机关标志",
-    "发文字号",
-    "标题",
-    "主送机关",
-    "依据文件",
-    "发文机关署名",
-    "成文日期",
-    "考评开始日期",
-    "考评结束日期",
-    "自查截止日期",
-    "动员会时间",
-    "动员会地点",
-    "动员会参加人员",
-    "领导小组办公室",
-    "办公室主任",
-    "办公室副主任",
-    "抄送",
-    "印发机关",
-    "印发日期",
-    "计分方法",
-    "加分上限",
-    "印章图片",
-];
+/// The keys of 文件信息 that are placeholders of their own name (`单位简称` among them, also
+/// derived when not typed): all but the one naming an input file.
+pub fn info_keys() -> impl Iterator<Item = &'static str> {
+    super::INFO_FACTS.iter().map(|&(key, _)| key).filter(|&key| key != super::LAST_YEAR_FACT)
+}
 
 const COMPUTED: [(&str, Fact); 7] = [
     ("部门类别", Fact::Categories),
@@ -177,16 +153,15 @@ impl Fact {
     /// Looks a placeholder name up; spaces and full-width forms do not matter.
     pub fn named(name: &str) -> Option<Fact> {
         let wanted = loose(name);
-        INFO_KEYS
-            .iter()
+        info_keys()
             .find(|k| loose(k) == wanted)
-            .map(|k| Fact::Info(k))
+            .map(Fact::Info)
             .or_else(|| COMPUTED.iter().find(|(n, _)| loose(n) == wanted).map(|&(_, f)| f))
     }
 
     /// Every placeholder name, in the order messages list them.
     pub fn names() -> impl Iterator<Item = &'static str> {
-        INFO_KEYS.iter().copied().chain(COMPUTED.iter().map(|(n, _)| *n))
+        info_keys().chain(COMPUTED.iter().map(|(n, _)| *n))
     }
 
     pub fn name(self) -> &'static str {

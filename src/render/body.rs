@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::context::{Common, PersonRow};
 use super::markup::cell_markup;
 use super::templates::{TemplateError, Templates, chinese_count, typst_value};
-use crate::model::body::{self, Block, Fact, INFO_KEYS, Level, Segment};
+use crate::model::body::{self, Block, Fact, Level, Segment, info_keys};
 use crate::model::{Body, DocumentInfo, Paragraph, Plan};
 
 /// The built-in wording, a template in the 正文 sheet's own language.
@@ -64,7 +64,7 @@ impl WordingContext {
 }
 
 fn filled_keys(info: &DocumentInfo) -> Vec<&'static str> {
-    INFO_KEYS.iter().copied().filter(|k| body::info_fact(info, k).is_some()).collect()
+    info_keys().filter(|k| body::info_fact(info, k).is_some()).collect()
 }
 
 /// The built-in wording as lines, one paragraph each, placeholders intact.
