@@ -241,3 +241,25 @@ fn three_hundred_departments_repeat_the_category_on_every_page() {
         );
     }
 }
+
+#[test]
+fn a_table_with_room_for_fewer_than_three_rows_under_its_lead_starts_on_the_next_page() {
+    // The lead leaves about two rows' room on the first page.
+    let source = r#"#import "/lib/gongwen.typ": *
+#show: setup.with(title: "t", author: "t")
+#paged-table(
+  header: ([类别], [内容], [时间]),
+  rows: range(12).map(i => (group: 0, cells: ([第#(i + 1)行], [上午]))),
+  groups: ("甲类",),
+  columns: size => (3fr, 9fr, 5fr),
+  lead: block(height: 190mm, [前文]),
+)"#;
+    let date = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let layout = Layout::of(&common::engine().layout("t", source.into(), date, &[]).unwrap());
+    assert_eq!(layout.pages, 2);
+    assert_eq!(layout.page_text(0).replace(|c: char| c == '—' || c.is_ascii(), ""), "前文");
+    let second = layout.page_text(1);
+    assert!(second.starts_with("类别内容时间第1行"), "{second}");
+    assert!(second.contains("第12行") && second.contains("甲类"), "{second}");
+    assert!(!second.contains("（续）"), "the category begins here: {second}");
+}
