@@ -11,4 +11,5 @@ mod notice;
 mod read_errors;
 mod reliability;
 mod sample_roundtrip;
+mod tables;
 mod year_over_year;
