@@ -15,7 +15,7 @@ use crate::render::scores::{self, Head};
 use crate::render::{DocKind, OutputFile, RenderedPdf, TypstSource, glyphs, render_plan_doc, xlsx};
 use crate::score::{Results, score};
 use crate::workbook::Workbook;
-use crate::write::Sink;
+use crate::write::{Description, Sink};
 
 /// What a build should do besides the documents.
 #[derive(Debug, Clone, Default)]
@@ -62,6 +62,8 @@ pub struct Built {
     pub timings: Timings,
     /// Whether the score documents were made (there were indicators and scores).
     pub scored: bool,
+    /// Scores in and missing per group and evaluator, as the check counted them.
+    pub collection: Option<crate::check::Collection>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,7 +91,7 @@ pub fn build(
 ) -> Result<Built, BuildError> {
     let mut timings = Timings::default();
     let started = Instant::now();
-    let Checked { plan, mut findings } = check(books);
+    let Checked { plan, mut findings, collection } = check(books);
     let Some(plan) = plan else { return Err(BuildError::Input { findings }) };
     findings.extend(glyphs::check_plan(&plan, engine.fonts(), books));
     if findings.has_errors() {
@@ -108,7 +110,14 @@ pub fn build(
     let typst_warnings = run.all(&jobs, progress)?;
     timings.render = started.elapsed();
 
-    Ok(Built { findings, files: jobs.len(), typst_warnings, timings, scored: results.is_some() })
+    Ok(Built {
+        findings,
+        files: jobs.len(),
+        typst_warnings,
+        timings,
+        scored: results.is_some(),
+        collection,
+    })
 }
 
 /// The documents of a plan, in two queues.
@@ -293,8 +302,10 @@ impl Run<'_> {
     }
 
     fn deliver(&self, rendered: RenderedPdf) -> Result<Vec<String>, BuildError> {
-        let RenderedPdf { file, source, warnings } = rendered;
+        let RenderedPdf { file, source, warnings, pages, preview } = rendered;
+        let path = file.path.clone();
         self.sink.put(file)?;
+        self.sink.describe(Description { path, pages, preview });
         if self.options.emit_typst {
             self.sink.put(typst_file(source))?;
         }

@@ -42,6 +42,9 @@ pub struct RenderedPdf {
     pub file: OutputFile,
     pub source: TypstSource,
     pub warnings: Vec<String>,
+    pub pages: usize,
+    /// The first page as PNG, when the engine draws previews.
+    pub preview: Option<Vec<u8>>,
 }
 
 /// The documents a build renders; the notice and schedule need only the plan.
@@ -122,6 +125,8 @@ pub fn compile_pdf(
         file: OutputFile { path: stem.with_extension("pdf"), bytes: compiled.pdf },
         source: TypstSource { path: stem, text: source },
         warnings: compiled.warnings,
+        pages: compiled.pages,
+        preview: compiled.preview,
     })
 }
 

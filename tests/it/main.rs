@@ -10,3 +10,4 @@ mod notice;
 mod read_errors;
 mod reliability;
 mod sample_roundtrip;
+mod serve;
