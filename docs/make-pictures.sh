@@ -22,3 +22,14 @@ for p in $(seq 1 "$pages"); do
   fi
 done
 ls -l docs/*.png
+# The web page, as office staff see it (needs chromium).
+if command -v chromium >/dev/null 2>&1; then
+  cargo run --release --quiet -- serve input --port 0 --no-system-fonts >"$out/serve.log" &
+  serve=$!
+  for _ in $(seq 1 100); do grep -q http "$out/serve.log" && break; sleep 0.1; done
+  url=$(grep -o 'http://[^ ]*' "$out/serve.log" | head -n 1)
+  until curl -s "${url}content" | grep -q 上次生成; do sleep 0.2; done
+  chromium --headless=new --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,1500 \
+    --virtual-time-budget=3000 --screenshot="$PWD/docs/serve.png" "$url" 2>/dev/null
+  kill "$serve"
+fi

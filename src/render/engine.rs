@@ -287,7 +287,11 @@ impl Engine {
 /// is a convenience, never a reason to fail a build).
 fn first_page_png(doc: &PagedDocument, pixel_per_pt: f32) -> Option<Vec<u8>> {
     let page = doc.pages().first()?;
-    typst_render::render(page, pixel_per_pt).encode_png().ok()
+    let options = typst_render::RenderOptions {
+        pixel_per_pt: typst::utils::Scalar::new(f64::from(pixel_per_pt)),
+        render_bleed: false,
+    };
+    typst_render::render(page, &options).encode_png().ok()
 }
 
 /// The world of one document.

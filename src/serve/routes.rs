@@ -97,7 +97,7 @@ fn render(app: &App, params: &Params, template: &str) -> Response {
         Err(response) => return response,
     };
     let view = View::new(&workspace, &workspace.snapshot(), job.as_deref());
-    let html = app.templates.get_template(template).and_then(|t| t.render(&view));
+    let html = app.templates.get_template(template).and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(&view))));
     match html {
         Ok(html) => ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
         Err(error) => {

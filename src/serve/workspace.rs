@@ -204,7 +204,11 @@ impl PageSink {
         let mut descriptions: std::collections::HashMap<PathBuf, Description> =
             descriptions.into_iter().map(|d| (d.path.clone(), d)).collect();
         let mut files = self.files.into_inner().unwrap_or_else(|e| e.into_inner());
-        files.sort_by(|a, b| a.path.cmp(&b.path));
+        // The documents about the whole institution first, then the folder of reports.
+        files.sort_by(|a, b| {
+            let nested = |p: &Path| p.components().count() > 1;
+            (nested(&a.path), &a.path).cmp(&(nested(&b.path), &b.path))
+        });
         files
             .into_iter()
             .map(|file| {

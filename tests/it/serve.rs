@@ -336,14 +336,20 @@ fn page_offers_the_build_and_follows_saves() {
             let text = card.text().await.unwrap();
             if path.ends_with(".pdf") {
                 assert!(text.contains(" 页"), "{path}: {text}");
+                // Pictures load lazily: scroll each into view, then wait for it.
                 let img = card.find(Locator::Css("img")).await.unwrap();
-                let loaded = c
-                    .execute("return arguments[0].complete && arguments[0].naturalWidth", vec![
-                        serde_json::to_value(&img).unwrap(),
-                    ])
-                    .await
-                    .unwrap();
-                assert!(loaded.as_u64().unwrap_or(0) > 100, "{path}: picture shown ({loaded})");
+                let img = serde_json::to_value(&img).unwrap();
+                let script = "arguments[0].scrollIntoView(); \
+                    return arguments[0].complete ? arguments[0].naturalWidth : 0";
+                let deadline = Instant::now() + Duration::from_secs(10);
+                loop {
+                    let width = c.execute(script, vec![img.clone()]).await.unwrap();
+                    if width.as_u64().unwrap_or(0) > 100 {
+                        break;
+                    }
+                    assert!(Instant::now() < deadline, "{path}: picture not shown ({width})");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
                 card.find(Locator::Css("a.view")).await.unwrap();
             }
         }
