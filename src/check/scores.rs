@@ -275,7 +275,8 @@ impl State<'_> {
                     for dept in evaluated {
                         for indicator in self.indicators_for(dept) {
                             expected += 1;
-                            entered += usize::from(self.seen.contains_key(&(dept, indicator, member)));
+                            entered +=
+                                usize::from(self.seen.contains_key(&(dept, indicator, member)));
                         }
                     }
                     EvaluatorCollection { name: person.name.clone(), expected, entered }

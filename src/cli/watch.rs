@@ -79,8 +79,8 @@ impl Changes {
         output: Option<&Path>,
     ) -> Result<Self, String> {
         let (tx, events) = mpsc::channel();
-        let mut watcher =
-            notify::recommended_watcher(tx).map_err(|error| format!("无法监视文件变化：{error}"))?;
+        let mut watcher = notify::recommended_watcher(tx)
+            .map_err(|error| format!("无法监视文件变化：{error}"))?;
         for path in paths {
             // Watch a file's folder: editors replace the file, which ends a watch on the file.
             let target = if path.is_dir() { path.clone() } else { parent(path) };

@@ -126,7 +126,10 @@ fn interrupted(error: MultipartError) -> Refused {
     if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
         Refused::too_large(None)
     } else {
-        Refused::new(StatusCode::BAD_REQUEST, format!("上传没有完成（{}）；请重新上传", error.body_text()))
+        Refused::new(
+            StatusCode::BAD_REQUEST,
+            format!("上传没有完成（{}）；请重新上传", error.body_text()),
+        )
     }
 }
 
@@ -146,10 +149,7 @@ fn unique(dir: &Path, name: &str) -> PathBuf {
         Some((stem, ext)) => (stem, format!(".{ext}")),
         None => (name, String::new()),
     };
-    (2..)
-        .map(|n| dir.join(format!("{stem} ({n}){ext}")))
-        .find(|p| !p.exists())
-        .unwrap_or(first)
+    (2..).map(|n| dir.join(format!("{stem} ({n}){ext}"))).find(|p| !p.exists()).unwrap_or(first)
 }
 
 #[cfg(test)]

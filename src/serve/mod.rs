@@ -168,17 +168,16 @@ fn bind(host: IpAddr, port: u16) -> Result<TcpListener, String> {
         }
     }
     let error = last.map(|e| e.to_string()).unwrap_or_default();
-    Err(format!("端口 {port} 起的 {PORT_ATTEMPTS} 个端口都被占用（{error}）；请用 --port 指定其他端口"))
+    Err(format!(
+        "端口 {port} 起的 {PORT_ATTEMPTS} 个端口都被占用（{error}）；请用 --port 指定其他端口"
+    ))
 }
 
 fn page_url(listener: &TcpListener) -> String {
     match listener.local_addr() {
         Ok(addr) => {
-            let host = if addr.ip().is_unspecified() {
-                IpAddr::from([127, 0, 0, 1])
-            } else {
-                addr.ip()
-            };
+            let host =
+                if addr.ip().is_unspecified() { IpAddr::from([127, 0, 0, 1]) } else { addr.ip() };
             format!("http://{}/", SocketAddr::new(host, addr.port()))
         }
         Err(_) => "http://127.0.0.1/".to_string(),
@@ -203,9 +202,12 @@ fn spawn_watch(app: Arc<App>, changes: Changes) {
                 break;
             }
             if change.templates {
-                let reloaded = app.engine().reload_templates(app.engine_options.templates.as_deref());
+                let reloaded =
+                    app.engine().reload_templates(app.engine_options.templates.as_deref());
                 match reloaded {
-                    Ok(engine) => *app.engine.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(engine),
+                    Ok(engine) => {
+                        *app.engine.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(engine)
+                    }
                     Err(error) => print_error(error),
                 }
             }

@@ -111,7 +111,9 @@ impl View {
         let finding_files = grouped(findings, false)
             .into_iter()
             .map(|(file, sheets)| FileView {
-                name: file.as_deref().map_or_else(|| "（整体）".to_string(), |f| workspace.display(f)),
+                name: file
+                    .as_deref()
+                    .map_or_else(|| "（整体）".to_string(), |f| workspace.display(f)),
                 sheets: sheets
                     .into_iter()
                     .map(|(sheet, items)| SheetView {
@@ -207,7 +209,8 @@ fn collection_view(collection: &Collection) -> CollectionView {
 /// `/`-separated path with every segment percent-encoded, for `href`.
 pub fn url_path(path: &str) -> String {
     use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+    const SEGMENT: &AsciiSet =
+        &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
     path.split('/')
         .map(|segment| utf8_percent_encode(segment, SEGMENT).to_string())
         .collect::<Vec<_>>()
@@ -229,7 +232,10 @@ mod tests {
 
     #[test]
     fn url_paths_encode_each_segment() {
-        assert_eq!(url_path("考评报告/a b#?.pdf"), "%E8%80%83%E8%AF%84%E6%8A%A5%E5%91%8A/a%20b%23%3F.pdf");
+        assert_eq!(
+            url_path("考评报告/a b#?.pdf"),
+            "%E8%80%83%E8%AF%84%E6%8A%A5%E5%91%8A/a%20b%23%3F.pdf"
+        );
     }
 
     #[test]

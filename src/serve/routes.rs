@@ -69,17 +69,11 @@ pub fn router(app: Arc<App>) -> Router {
 }
 
 /// The workspace a URL names: the watched workbooks, or an upload job.
-fn workspace_of(
-    app: &App,
-    params: &Params,
-) -> Result<(Arc<Workspace>, Option<String>), Response> {
-    let Some(params) = &params.0 else { return Err(not_found_page()) };
+fn workspace_of(app: &App, params: &Params) -> Option<(Arc<Workspace>, Option<String>)> {
+    let params = params.0.as_ref()?;
     match params.get("id") {
-        None => Ok((Arc::clone(&app.watched), None)),
-        Some(id) => match app.jobs.get(id) {
-            Some(job) => Ok((job, Some(id.clone()))),
-            None => Err(not_found_page()),
-        },
+        None => Some((Arc::clone(&app.watched), None)),
+        Some(id) => app.jobs.get(id).map(|job| (job, Some(id.clone()))),
     }
 }
 
@@ -92,12 +86,14 @@ async fn content(State(app): State<Arc<App>>, params: Params) -> Response {
 }
 
 fn render(app: &App, params: &Params, template: &str) -> Response {
-    let (workspace, job) = match workspace_of(app, params) {
-        Ok(found) => found,
-        Err(response) => return response,
+    let Some((workspace, job)) = workspace_of(app, params) else {
+        return not_found_page();
     };
     let view = View::new(&workspace, &workspace.snapshot(), job.as_deref());
-    let html = app.templates.get_template(template).and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(&view))));
+    let html = app
+        .templates
+        .get_template(template)
+        .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(&view))));
     match html {
         Ok(html) => ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
         Err(error) => {
@@ -110,9 +106,8 @@ fn render(app: &App, params: &Params, template: &str) -> Response {
 /// Server-sent events: the workspace's version now and after every change; ends when the
 /// server stops.
 async fn events(State(app): State<Arc<App>>, params: Params) -> Response {
-    let (workspace, _) = match workspace_of(&app, &params) {
-        Ok(found) => found,
-        Err(response) => return response,
+    let Some((workspace, _)) = workspace_of(&app, &params) else {
+        return not_found_page();
     };
     let stream = versions(workspace.subscribe(), app.shutdown.clone());
     Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
@@ -154,9 +149,8 @@ enum Disposition {
 }
 
 fn file(app: &App, params: &Params, disposition: Disposition) -> Response {
-    let (workspace, _) = match workspace_of(app, params) {
-        Ok(found) => found,
-        Err(response) => return response,
+    let Some((workspace, _)) = workspace_of(app, params) else {
+        return not_found_page();
     };
     let snapshot = workspace.snapshot();
     let Some(output) = params.path().and_then(|p| snapshot.output(p)) else {
@@ -171,9 +165,8 @@ fn file(app: &App, params: &Params, disposition: Disposition) -> Response {
 }
 
 async fn preview(State(app): State<Arc<App>>, params: Params) -> Response {
-    let (workspace, _) = match workspace_of(&app, &params) {
-        Ok(found) => found,
-        Err(response) => return response,
+    let Some((workspace, _)) = workspace_of(&app, &params) else {
+        return not_found_page();
     };
     let snapshot = workspace.snapshot();
     let picture = params.path().and_then(|p| snapshot.output(p)).and_then(|o| o.preview.clone());
@@ -184,9 +177,8 @@ async fn preview(State(app): State<Arc<App>>, params: Params) -> Response {
 }
 
 async fn all_zip(State(app): State<Arc<App>>, params: Params) -> Response {
-    let (workspace, _) = match workspace_of(&app, &params) {
-        Ok(found) => found,
-        Err(response) => return response,
+    let Some((workspace, _)) = workspace_of(&app, &params) else {
+        return not_found_page();
     };
     let snapshot = workspace.snapshot();
     if snapshot.outputs.is_empty() {
@@ -199,9 +191,8 @@ async fn all_zip(State(app): State<Arc<App>>, params: Params) -> Response {
 /// The blank scoring forms, from the workspace's current workbooks, as `kaoping forms`
 /// makes them.
 async fn forms_zip(State(app): State<Arc<App>>, params: Params) -> Response {
-    let (workspace, _) = match workspace_of(&app, &params) {
-        Ok(found) => found,
-        Err(response) => return response,
+    let Some((workspace, _)) = workspace_of(&app, &params) else {
+        return not_found_page();
     };
     let inputs = workspace.inputs.clone();
     let made = tokio::task::spawn_blocking(move || {
@@ -271,7 +262,8 @@ async fn upload(
             tokio::spawn(async move {
                 // Held until the build ends: at most a few uploads typeset at once.
                 let Ok(_slot) = slots.acquire_owned().await else { return };
-                let _ = tokio::task::spawn_blocking(move || workspace.rebuild(&engine, threads)).await;
+                let _ =
+                    tokio::task::spawn_blocking(move || workspace.rebuild(&engine, threads)).await;
             });
             Redirect::to(&format!("/jobs/{id}")).into_response()
         }

@@ -142,8 +142,9 @@ fn parse_response(raw: &[u8]) -> (u16, Vec<(String, String)>, Vec<u8>) {
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(line_end) = data.windows(2).position(|w| w == b"\r\n") {
-        let size = usize::from_str_radix(std::str::from_utf8(&data[..line_end]).unwrap().trim(), 16)
-            .unwrap();
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&data[..line_end]).unwrap().trim(), 16)
+                .unwrap();
         if size == 0 {
             break;
         }
@@ -181,7 +182,11 @@ fn upload(addr: &str, files: &[(&str, Vec<u8>)]) -> (u16, Option<String>, String
         body.len()
     );
     let (status, headers, body) = request(addr, &head, &body);
-    (status, header(&headers, "location").map(str::to_string), String::from_utf8_lossy(&body).into_owned())
+    (
+        status,
+        header(&headers, "location").map(str::to_string),
+        String::from_utf8_lossy(&body).into_owned(),
+    )
 }
 
 /// What `kaoping build` writes for the same input, by relative path.
@@ -223,11 +228,12 @@ struct Browser {
 impl Browser {
     /// Chromium through chromedriver, headless; `None` (with a note) when either is missing.
     async fn start() -> Option<Browser> {
-        let chromium = ["chromium", "chromium-browser", "google-chrome"]
-            .into_iter()
-            .find_map(|name| which(name))?;
+        let chromium =
+            ["chromium", "chromium-browser", "google-chrome"].into_iter().find_map(which)?;
         let Some(chromedriver) = which("chromedriver") else {
-            eprintln!("note: chromedriver not installed; browser test skipped (apt-get install chromium-driver)");
+            eprintln!(
+                "note: chromedriver not installed; browser test skipped (apt-get install chromium-driver)"
+            );
             return None;
         };
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -356,8 +362,18 @@ fn page_offers_the_build_and_follows_saves() {
 
         // Downloads: the link's target is byte-identical to `kaoping build`'s file.
         for (path, bytes) in &expected {
-            let card = c.find(Locator::Css(&format!("#outputs .card[data-path=\"{path}\"]"))).await.unwrap();
-            let href = card.find(Locator::Css("a.download")).await.unwrap().attr("href").await.unwrap().unwrap();
+            let card = c
+                .find(Locator::Css(&format!("#outputs .card[data-path=\"{path}\"]")))
+                .await
+                .unwrap();
+            let href = card
+                .find(Locator::Css("a.download"))
+                .await
+                .unwrap()
+                .attr("href")
+                .await
+                .unwrap()
+                .unwrap();
             let (status, headers, body) = get(&server.addr(), &href);
             assert_eq!(status, 200, "{href}");
             assert!(body == *bytes, "{path}: download differs from kaoping build's file");
@@ -365,7 +381,14 @@ fn page_offers_the_build_and_follows_saves() {
         }
 
         // 下载全部: one zip with every output.
-        let href = c.find(Locator::Css("#download-all")).await.unwrap().attr("href").await.unwrap().unwrap();
+        let href = c
+            .find(Locator::Css("#download-all"))
+            .await
+            .unwrap()
+            .attr("href")
+            .await
+            .unwrap()
+            .unwrap();
         let (status, _, body) = get(&server.addr(), &href);
         assert_eq!(status, 200);
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(body)).unwrap();
@@ -380,10 +403,14 @@ fn page_offers_the_build_and_follows_saves() {
         // Score collection: the sample has every score in.
         let collection = browser.text("#collection").await;
         assert!(collection.contains("缺 0 项"), "{collection}");
-        let href = c.find(Locator::Css("#forms")).await.unwrap().attr("href").await.unwrap().unwrap();
+        let href =
+            c.find(Locator::Css("#forms")).await.unwrap().attr("href").await.unwrap().unwrap();
         let (status, _, body) = get(&server.addr(), &href);
         assert_eq!(status, 200);
-        assert!(zip::ZipArchive::new(std::io::Cursor::new(body)).unwrap().len() >= 2, "one form per group");
+        assert!(
+            zip::ZipArchive::new(std::io::Cursor::new(body)).unwrap().len() >= 2,
+            "one form per group"
+        );
 
         // A save with a bad cell and a missing score: the page follows without a reload.
         c.execute("window.kaopingMarker = 1", vec![]).await.unwrap();
@@ -397,7 +424,10 @@ fn page_offers_the_build_and_follows_saves() {
             .wait_text("#findings", Duration::from_secs(60), |t| t.contains("评分!D2"))
             .await;
         eprintln!("page updated {} ms after the save", saved.elapsed().as_millis());
-        assert!(findings.contains("错误：评分!D2：得分最多保留两位小数，实际为 18.333"), "{findings}");
+        assert!(
+            findings.contains("错误：评分!D2：得分最多保留两位小数，实际为 18.333"),
+            "{findings}"
+        );
         assert!(findings.contains("错误 1"), "{findings}");
         let marker = c.execute("return window.kaopingMarker", vec![]).await.unwrap();
         assert_eq!(marker, serde_json::json!(1), "updated without a reload");
@@ -534,7 +564,8 @@ fn no_request_path_reaches_the_file_system() {
     std::fs::write(root.path().join("secret.txt"), b"secret").unwrap();
     let server = Server::start(&["input"], root.path());
     server.built("");
-    let (_, location, _) = upload(&server.addr(), &[("a.xlsx", reference_2021().to_xlsx_bytes().unwrap())]);
+    let (_, location, _) =
+        upload(&server.addr(), &[("a.xlsx", reference_2021().to_xlsx_bytes().unwrap())]);
     let job = location.unwrap();
     for prefix in ["", job.as_str()] {
         for path in [
@@ -560,7 +591,9 @@ fn no_request_path_reaches_the_file_system() {
             assert!(!String::from_utf8_lossy(&body).contains("secret"), "{prefix}{path}");
         }
     }
-    for path in ["/jobs/..%2f..%2fsecret.txt/files/x", "/jobs/0000000000000000", "/jobs/../secret.txt"] {
+    for path in
+        ["/jobs/..%2f..%2fsecret.txt/files/x", "/jobs/0000000000000000", "/jobs/../secret.txt"]
+    {
         assert_eq!(get(&server.addr(), path).0, 404, "{path}");
     }
 }
@@ -587,7 +620,8 @@ fn oversize_uploads_are_refused_in_chinese() {
         "POST /jobs HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: multipart/form-data; boundary=x\r\nTransfer-Encoding: chunked\r\n\r\n"
     );
     stream.write_all(head.as_bytes()).unwrap();
-    let part = b"--x\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.xlsx\"\r\n\r\n";
+    let part =
+        b"--x\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.xlsx\"\r\n\r\n";
     stream.write_all(format!("{:x}\r\n", part.len()).as_bytes()).unwrap();
     stream.write_all(part).unwrap();
     stream.write_all(b"\r\n").unwrap();
@@ -619,9 +653,13 @@ fn broken_requests_get_answers_not_crashes() {
     let (status, _, body) = upload(&addr, &[]);
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("没有收到文件"), "{body}");
-    let garbage = format!("POST /jobs HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\n");
+    let garbage = format!(
+        "POST /jobs HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\n"
+    );
     assert_eq!(request(&addr, &garbage, b"abc").0, 400);
-    let truncated = format!("POST /jobs HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 10\r\n\r\n");
+    let truncated = format!(
+        "POST /jobs HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 10\r\n\r\n"
+    );
     assert!(matches!(request(&addr, &truncated, b"--x\r\nConte").0, 400));
     assert_eq!(get(&addr, "/").0, 200, "still serving");
 }
