@@ -134,12 +134,8 @@ fn cited_document_numbers_are_normalised_with_a_hint_naming_the_cell() {
     assert_eq!(plan.adjustments[0].reason, "按《通报》（院办发〔2021〕7号）加分");
     // The 发文字号 keeps its own warning and gets no second finding.
     let doc_number = format!("文件信息!B{}", row(data_row(&book, "文件信息", "项目", "发文字号")));
-    let on_doc_number = run
-        .checked
-        .findings
-        .iter()
-        .filter(|f| f.location.sheet_and_cell() == doc_number)
-        .count();
+    let on_doc_number =
+        run.checked.findings.iter().filter(|f| f.location.sheet_and_cell() == doc_number).count();
     assert_eq!(on_doc_number, 1, "{}", run.dump());
 }
 

@@ -1,7 +1,6 @@
 //! Shared test helpers: workbooks written to temp folders, plans checked from them, one
 //! engine per test binary.
 
-
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
