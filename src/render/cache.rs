@@ -262,9 +262,7 @@ mod tests {
         first.keep(key(1), b"a".to_vec(), Vec::new());
         first.finish();
         // Never finished: an input error or a failed document.
-        let failed = cache.session();
-        failed.keep(key(2), b"b".to_vec(), Vec::new());
-        drop(failed);
+        cache.session().keep(key(2), b"b".to_vec(), Vec::new());
         assert_eq!(cache.len(), 2);
     }
 

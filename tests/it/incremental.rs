@@ -16,13 +16,21 @@ use kaoping::write::MemorySink;
 
 use crate::common;
 
-/// Builds `book` with `engine`, through `cache` when given.
+/// Where a test saves its workbook, again and again as a user would: the findings (and so
+/// the summary workbook) name the file.
+fn folder() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+/// Saves `book` in `folder` and builds it with `engine`, through `cache` when given.
 fn build_book(
+    folder: &tempfile::TempDir,
     book: &Book,
     engine: &Engine,
     cache: Option<&Arc<Cache>>,
 ) -> Result<(Built, Vec<OutputFile>), BuildError> {
-    let (_dir, path) = common::write_book(book, "book.xlsx");
+    let path = folder.path().join("book.xlsx");
+    std::fs::write(&path, book.to_xlsx_bytes().unwrap()).unwrap();
     let books = read_inputs(&[path]).unwrap();
     let options = BuildOptions { threads: 2, cache: cache.cloned(), ..BuildOptions::default() };
     let sink = MemorySink::new();
@@ -66,16 +74,17 @@ fn first_score(book: &Book) -> (usize, String, f64) {
 
 #[test]
 fn a_one_score_edit_retypesets_that_categorys_reports_the_summary_and_the_workbook() {
+    let dir = folder();
     let engine = common::engine();
     let cache = Arc::new(Cache::new());
     let book = reference_2021();
 
-    let (first, first_files) = build_book(&book, engine, Some(&cache)).unwrap();
+    let (first, first_files) = build_book(&dir, &book, engine, Some(&cache)).unwrap();
     assert_eq!(first.documents.len(), first.files);
     assert_eq!(first.reused().count(), 0, "an empty cache reuses nothing");
     assert_eq!(cache.len(), first.files);
 
-    let (again, again_files) = build_book(&book, engine, Some(&cache)).unwrap();
+    let (again, again_files) = build_book(&dir, &book, engine, Some(&cache)).unwrap();
     assert_eq!(again.made().count(), 0, "nothing changed: {:?}", jobs(&again, Outcome::Made));
     assert_same_files(&again_files, &first_files);
 
@@ -95,8 +104,8 @@ fn a_one_score_edit_retypesets_that_categorys_reports_the_summary_and_the_workbo
     let total = |plan: kaoping::model::Plan| kaoping::score::score(&plan).department(dept).total;
     assert_ne!(total(common::plan_of(&edited)), total(plan.clone()));
 
-    let (edit, edit_files) = build_book(&edited, engine, Some(&cache)).unwrap();
-    let (_, fresh_files) = build_book(&edited, engine, None).unwrap();
+    let (edit, edit_files) = build_book(&dir, &edited, engine, Some(&cache)).unwrap();
+    let (_, fresh_files) = build_book(&dir, &edited, engine, None).unwrap();
 
     let expected_made: BTreeSet<String> =
         names(same_category.iter().map(|&d| Job::Report(d)).chain([Job::Summary, Job::Workbook]));
@@ -111,58 +120,60 @@ fn a_one_score_edit_retypesets_that_categorys_reports_the_summary_and_the_workbo
 
 #[test]
 fn a_template_change_retypesets_the_documents_made_from_it() {
+    let dir = folder();
     let base = common::engine();
     let cache = Arc::new(Cache::new());
     let book = reference_2021();
-    let (first, _) = build_book(&book, base, Some(&cache)).unwrap();
+    let (first, _) = build_book(&dir, &book, base, Some(&cache)).unwrap();
     let reports: BTreeSet<String> =
         names(first.documents.iter().map(|d| d.job).filter(|j| matches!(j, Job::Report(_))));
     assert!(!reports.is_empty());
 
     // A report template that says the same with one line more.
-    let dir = tempfile::tempdir().unwrap();
+    let templates = tempfile::tempdir().unwrap();
     let report = include_str!("../../templates/report.typ.j2");
-    std::fs::write(dir.path().join("report.typ.j2"), format!("{report}\n// 本行为测试添加\n"))
-        .unwrap();
-    let edited = base.reload_templates(Some(dir.path())).unwrap();
-    let (built, files) = build_book(&book, &edited, Some(&cache)).unwrap();
+    let report = format!("{report}\n// 本行为测试添加\n");
+    std::fs::write(templates.path().join("report.typ.j2"), report).unwrap();
+    let edited = base.reload_templates(Some(templates.path())).unwrap();
+    let (built, files) = build_book(&dir, &book, &edited, Some(&cache)).unwrap();
     assert_eq!(jobs(&built, Outcome::Made), reports);
-    let (_, fresh) = build_book(&book, &edited, None).unwrap();
+    let (_, fresh) = build_book(&dir, &book, &edited, None).unwrap();
     assert_same_files(&files, &fresh);
 
     // The style library every document imports: every PDF again, not the workbook.
     let gongwen = include_str!("../../templates/gongwen.typ");
-    std::fs::write(dir.path().join("gongwen.typ"), format!("{gongwen}\n// 本行为测试添加\n"))
-        .unwrap();
-    let restyled = base.reload_templates(Some(dir.path())).unwrap();
-    let (built, files) = build_book(&book, &restyled, Some(&cache)).unwrap();
+    let gongwen = format!("{gongwen}\n// 本行为测试添加\n");
+    std::fs::write(templates.path().join("gongwen.typ"), gongwen).unwrap();
+    let restyled = base.reload_templates(Some(templates.path())).unwrap();
+    let (built, files) = build_book(&dir, &book, &restyled, Some(&cache)).unwrap();
     assert_eq!(jobs(&built, Outcome::Reused), names([Job::Workbook]));
-    let (_, fresh) = build_book(&book, &restyled, None).unwrap();
+    let (_, fresh) = build_book(&dir, &book, &restyled, None).unwrap();
     assert_same_files(&files, &fresh);
 
     // Back to the built-in templates: a reloaded engine is the same engine to the cache,
     // but the last build dropped what the built-in templates made.
     let reloaded = base.reload_templates(None).unwrap();
     assert_eq!(reloaded.identity(), base.identity());
-    let (built, _) = build_book(&book, &reloaded, Some(&cache)).unwrap();
+    let (built, _) = build_book(&dir, &book, &reloaded, Some(&cache)).unwrap();
     assert_eq!(jobs(&built, Outcome::Reused), names([Job::Workbook]));
 }
 
 #[test]
 fn a_font_change_retypesets_every_pdf() {
+    let dir = folder();
     let cache = Arc::new(Cache::new());
     let book = reference_2021();
-    let (first, _) = build_book(&book, common::engine(), Some(&cache)).unwrap();
+    let (first, _) = build_book(&dir, &book, common::engine(), Some(&cache)).unwrap();
 
     // Another engine with the same fonts reuses everything.
     let same = Engine::new(&EngineOptions::bundled()).unwrap();
     assert_eq!(same.identity(), common::engine().identity());
-    let (built, _) = build_book(&book, &same, Some(&cache)).unwrap();
+    let (built, _) = build_book(&dir, &book, &same, Some(&cache)).unwrap();
     assert_eq!(built.made().count(), 0);
 
     // 宋体 set bold: the same font files, another role.
-    let dir = tempfile::tempdir().unwrap();
-    let roles_path = dir.path().join("roles.toml");
+    let config = tempfile::tempdir().unwrap();
+    let roles_path = config.path().join("roles.toml");
     let bundled = FontOptions::bundled();
     let roles = std::fs::read_to_string(bundled.dir.join("roles.toml")).unwrap();
     let bold = roles.replace(
@@ -177,11 +188,11 @@ fn a_font_change_retypesets_every_pdf() {
     };
     let bold = Engine::new(&options).unwrap();
     assert_ne!(bold.identity(), common::engine().identity());
-    let (built, files) = build_book(&book, &bold, Some(&cache)).unwrap();
+    let (built, files) = build_book(&dir, &book, &bold, Some(&cache)).unwrap();
     let pdfs: BTreeSet<String> =
         names(first.documents.iter().map(|d| d.job).filter(|j| !matches!(j, Job::Workbook)));
     assert_eq!(jobs(&built, Outcome::Made), pdfs);
-    let (_, fresh) = build_book(&book, &bold, None).unwrap();
+    let (_, fresh) = build_book(&dir, &book, &bold, None).unwrap();
     assert_same_files(&files, &fresh);
 }
 
@@ -191,7 +202,8 @@ fn font_files_are_part_of_the_engine_identity() {
     // resolves, but documents could typeset differently.
     let bundled = FontOptions::bundled();
     let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(&bundled.dir).unwrap() {
+    // Absolute, for the links.
+    for entry in std::fs::read_dir(std::fs::canonicalize(&bundled.dir).unwrap()).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         if path.is_file() && !name.starts_with("FandolKai") {
@@ -218,23 +230,27 @@ fn symlink_or_copy(from: &Path, to: &Path) {
 
 #[test]
 fn the_cache_keeps_one_builds_files_and_survives_a_failed_build() {
+    let dir = folder();
     let engine = common::engine();
     let cache = Arc::new(Cache::new());
-    let (big, _) = build_book(&synthetic(12, 3), engine, Some(&cache)).unwrap();
+    let (big, _) = build_book(&dir, &synthetic(12, 3), engine, Some(&cache)).unwrap();
     assert_eq!(cache.len(), big.files);
 
     // Another institution: nothing to reuse, and nothing of the first kept.
     let small_book = synthetic(6, 4);
-    let (small, small_files) = build_book(&small_book, engine, Some(&cache)).unwrap();
+    let (small, small_files) = build_book(&dir, &small_book, engine, Some(&cache)).unwrap();
     assert_eq!(small.reused().count(), 0);
     assert_eq!(cache.len(), small.files);
 
     // A typo the user then corrects: the failed build leaves the cache as it was.
     let mut broken = small_book.clone();
     broken.sheet_mut("评分").unwrap().set(0, "得分", "九十");
-    assert!(matches!(build_book(&broken, engine, Some(&cache)), Err(BuildError::Input { .. })));
+    assert!(matches!(
+        build_book(&dir, &broken, engine, Some(&cache)),
+        Err(BuildError::Input { .. })
+    ));
     assert_eq!(cache.len(), small.files);
-    let (fixed, fixed_files) = build_book(&small_book, engine, Some(&cache)).unwrap();
+    let (fixed, fixed_files) = build_book(&dir, &small_book, engine, Some(&cache)).unwrap();
     assert_eq!(fixed.made().count(), 0);
     assert_same_files(&fixed_files, &small_files);
 }
