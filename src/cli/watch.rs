@@ -1,10 +1,12 @@
 //! `kaoping watch`: rebuild whenever a workbook or a template is saved. It only loops; each
-//! round is the same build as `kaoping build`, with the fonts kept loaded.
+//! round is the same build as `kaoping build`, with the fonts kept loaded and the documents
+//! that did not change taken from the previous round.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
+use kaoping::build::Cache;
 use kaoping::render::engine::Engine;
 use notify::{EventKind, RecursiveMode, Watcher};
 
@@ -37,7 +39,10 @@ pub fn run(args: &BuildArgs) -> Status {
         }
     };
     eprintln!("正在监视 {}；保存后自动重新生成，按 Ctrl+C 退出。", list(&watched));
-    rebuild(args, &engine);
+    // One cache for the whole session: a reloaded template or a changed score makes only
+    // the documents that depend on it be typeset again.
+    let cache = Arc::new(Cache::new());
+    rebuild(args, &engine, &cache);
 
     while let Some(change) = changes.next() {
         if change.templates {
@@ -49,7 +54,7 @@ pub fn run(args: &BuildArgs) -> Status {
                 }
             }
         }
-        rebuild(args, &engine);
+        rebuild(args, &engine, &cache);
     }
     Status::Ok
 }
@@ -121,9 +126,9 @@ impl Changes {
     }
 }
 
-fn rebuild(args: &BuildArgs, engine: &Engine) {
+fn rebuild(args: &BuildArgs, engine: &Engine, cache: &Arc<Cache>) {
     eprintln!("[{}] 重新生成……", chrono::Local::now().format("%H:%M:%S"));
-    let _ = run_with(args, engine);
+    let _ = run_with(args, engine, Some(cache));
 }
 
 fn parent(path: &Path) -> PathBuf {

@@ -80,6 +80,9 @@ pub struct Engine {
     main_id: FileId,
     /// Pixels per point of the first-page pictures, when a front end shows them.
     preview_scale: Option<f32>,
+    /// A fingerprint of the files typst may read besides the document (style library,
+    /// generated font roles, images), for [`Engine::identity`].
+    lib_hash: u128,
 }
 
 impl std::fmt::Debug for Engine {
@@ -142,8 +145,14 @@ impl Engine {
         let templates = Templates::load(templates)?;
         let mut lib = HashMap::new();
         let generated = [("fonts.typ".to_string(), fonts.typst_definitions().into_bytes())];
-        let files = templates.lib_files().iter().map(|(n, b)| (n.clone(), b.clone()));
-        for (name, bytes) in files.chain(generated) {
+        let files: Vec<(String, Vec<u8>)> = templates
+            .lib_files()
+            .iter()
+            .map(|(n, b)| (n.clone(), b.clone()))
+            .chain(generated)
+            .collect();
+        let lib_hash = typst::utils::hash128(&files);
+        for (name, bytes) in files {
             let id = project_file(&format!("/lib/{name}"));
             let source = name
                 .ends_with(".typ")
@@ -160,7 +169,18 @@ impl Engine {
             finished: AtomicUsize::new(0),
             main_id: project_file("/main.typ"),
             preview_scale: None,
+            lib_hash,
         })
+    }
+
+    /// A fingerprint of everything besides a document's own source and files that decides
+    /// its PDF: the fonts and the files it may import. Two engines with the same fonts and
+    /// templates have the same identity; a changed style library, font role or font file
+    /// gives another. The document templates (`*.typ.j2`) are not part of it: what they
+    /// produce is the document's source, which [`super::cache`] keys on itself, so editing
+    /// one template re-typesets only the documents made from it.
+    pub fn identity(&self) -> u128 {
+        typst::utils::hash128(&(self.lib_hash, self.fonts.identity()))
     }
 
     pub fn fonts(&self) -> &Fonts {

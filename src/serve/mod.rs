@@ -96,7 +96,7 @@ pub fn run(args: &ServeArgs) -> Status {
         engine: Mutex::new(Arc::new(engine)),
         engine_options: options,
         threads: args.jobs,
-        watched: Arc::new(Workspace::new(inputs, None)),
+        watched: Arc::new(Workspace::rebuilt_on_save(inputs)),
         jobs: Jobs::new(uploads.path().to_path_buf()),
         job_slots: Arc::new(Semaphore::new(PARALLEL_JOBS)),
         shutdown,

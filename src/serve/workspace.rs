@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
-use kaoping::build::{BuildError, BuildOptions, build, read_inputs};
+use kaoping::build::{BuildError, BuildOptions, Cache, build, read_inputs};
 use kaoping::check::Collection;
 use kaoping::finding::Findings;
 use kaoping::render::OutputFile;
@@ -61,17 +61,27 @@ pub struct Workspace {
     hide_prefix: Option<PathBuf>,
     snapshot: Mutex<Arc<Snapshot>>,
     changed: watch::Sender<u64>,
+    /// For workspaces built again and again (the watched workbooks): a save re-typesets
+    /// only the documents it changed.
+    cache: Option<Arc<Cache>>,
 }
 
 impl Workspace {
+    /// A workspace built once (an upload).
     pub fn new(inputs: Vec<PathBuf>, hide_prefix: Option<PathBuf>) -> Self {
         Self {
+            cache: None,
             inputs,
             hide_prefix,
             // A workspace is made to be built at once.
             snapshot: Mutex::new(Arc::new(Snapshot { building: true, ..Snapshot::default() })),
             changed: watch::Sender::new(0),
         }
+    }
+
+    /// A workspace rebuilt after every save, reusing unchanged documents.
+    pub fn rebuilt_on_save(inputs: Vec<PathBuf>) -> Self {
+        Self { cache: Some(Arc::new(Cache::new())), ..Self::new(inputs, None) }
     }
 
     pub fn snapshot(&self) -> Arc<Snapshot> {
@@ -157,14 +167,14 @@ impl Workspace {
         };
         let workbooks = books.iter().map(|b| self.display(&b.path)).collect();
         let sink = PageSink::default();
-        let options = BuildOptions { emit_typst: false, threads };
+        let options = BuildOptions { emit_typst: false, threads, cache: self.cache.clone() };
         match build(&books, engine, &options, &sink, &|_| {}) {
             Ok(built) => Outcome {
                 workbooks,
                 error: None,
                 findings: built.findings,
                 collection: built.collection,
-                outputs: Some(sink.into_outputs()),
+                outputs: Some(sink.into_outputs(&self.snapshot().outputs)),
             },
             Err(BuildError::Input { findings }) => {
                 // The collection needs only the sheets that define it; show it even when
@@ -199,10 +209,15 @@ struct PageSink {
 }
 
 impl PageSink {
-    fn into_outputs(self) -> Vec<Output> {
+    /// The outputs, sorted for the page. A PDF reused from the build cache comes without
+    /// a description: it has the bytes of an earlier build's, so that build's page count
+    /// and picture still hold.
+    fn into_outputs(self, earlier: &[Output]) -> Vec<Output> {
         let descriptions = self.descriptions.into_inner().unwrap_or_else(|e| e.into_inner());
         let mut descriptions: std::collections::HashMap<PathBuf, Description> =
             descriptions.into_iter().map(|d| (d.path.clone(), d)).collect();
+        let earlier: std::collections::HashMap<&str, &Output> =
+            earlier.iter().map(|o| (o.path.as_str(), o)).collect();
         let mut files = self.files.into_inner().unwrap_or_else(|e| e.into_inner());
         // The documents about the whole institution first, then the folder of reports.
         files.sort_by(|a, b| {
@@ -212,12 +227,23 @@ impl PageSink {
         files
             .into_iter()
             .map(|file| {
-                let description = descriptions.remove(&file.path);
-                Output {
-                    path: url_key(&file.path),
-                    bytes: Bytes::from(file.bytes),
-                    pages: description.as_ref().map(|d| d.pages),
-                    preview: description.and_then(|d| d.preview).map(Bytes::from),
+                let path = url_key(&file.path);
+                match descriptions.remove(&file.path) {
+                    Some(description) => Output {
+                        path,
+                        bytes: Bytes::from(file.bytes),
+                        pages: Some(description.pages),
+                        preview: description.preview.map(Bytes::from),
+                    },
+                    None => {
+                        let same = earlier.get(path.as_str()).filter(|o| o.bytes == file.bytes);
+                        Output {
+                            pages: same.and_then(|o| o.pages),
+                            preview: same.and_then(|o| o.preview.clone()),
+                            path,
+                            bytes: Bytes::from(file.bytes),
+                        }
+                    }
                 }
             })
             .collect()

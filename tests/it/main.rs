@@ -6,6 +6,7 @@ mod common;
 mod documents;
 mod forms;
 mod fuzz;
+mod incremental;
 mod notice;
 mod read_errors;
 mod reliability;
