@@ -435,6 +435,21 @@ fn page_offers_the_build_and_follows_saves() {
         assert!(browser.text("#outputs").await.contains("最近一次生成失败"));
         let collection = browser.text("#collection").await;
         assert!(collection.contains("缺 1 项"), "{collection}");
+
+        // A good save that changes one score: the unchanged documents are reused from the
+        // build cache and keep their pictures.
+        let mut edited = reference_2021();
+        let scores = edited.sheet_mut("评分").unwrap();
+        let first = scores.get(0, "得分").and_then(Value::as_number).unwrap();
+        scores.set(0, "得分", first - 1.0);
+        save_like_excel(&workbook, &edited);
+        browser.wait_text("#findings", Duration::from_secs(60), |t| t.contains("错误 0")).await;
+        browser
+            .wait_text("#outputs", Duration::from_secs(60), |t| !t.contains("最近一次生成失败"))
+            .await;
+        let pictures = c.find_all(Locator::Css("#outputs .card img")).await.unwrap().len();
+        let pdfs = expected.iter().filter(|(p, _)| p.ends_with(".pdf")).count();
+        assert_eq!(pictures, pdfs, "every PDF keeps its picture");
         browser.close().await;
     });
     assert_eq!(server.terminate(), Some(0), "SIGTERM stops the server cleanly");
