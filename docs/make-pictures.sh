@@ -29,7 +29,7 @@ if command -v chromium >/dev/null 2>&1; then
   for _ in $(seq 1 100); do grep -q http "$out/serve.log" && break; sleep 0.1; done
   url=$(grep -o 'http://[^ ]*' "$out/serve.log" | head -n 1)
   until curl -s "${url}content" | grep -q 上次生成; do sleep 0.2; done
-  chromium --headless=new --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,1500 \
-    --virtual-time-budget=3000 --screenshot="$PWD/docs/serve.png" "$url" 2>/dev/null
+  chromium --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars --window-size=1280,2000 \
+    --timeout=4000 --screenshot="$PWD/docs/serve.png" "$url" 2>/dev/null
   kill "$serve"
 fi
