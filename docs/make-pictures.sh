@@ -21,10 +21,10 @@ for p in $(seq 1 "$pages"); do
     break
   fi
 done
-ls -l docs/*.png
 # The web page, as office staff see it (needs chromium).
 if command -v chromium >/dev/null 2>&1; then
-  cargo run --release --quiet -- serve input --port 0 --no-system-fonts >"$out/serve.log" &
+  cargo build --release --quiet
+  target/release/kaoping serve input --port 0 --no-system-fonts >"$out/serve.log" &
   serve=$!
   for _ in $(seq 1 100); do grep -q http "$out/serve.log" && break; sleep 0.1; done
   url=$(grep -o 'http://[^ ]*' "$out/serve.log" | head -n 1)
@@ -33,3 +33,4 @@ if command -v chromium >/dev/null 2>&1; then
     --timeout=4000 --screenshot="$PWD/docs/serve.png" "$url" 2>/dev/null
   kill "$serve"
 fi
+ls -l docs/*.png

@@ -530,6 +530,29 @@ mod tests {
     }
 
     #[test]
+    fn collection_counts_scores_in_and_missing_per_evaluator() {
+        let full = check_book(&reference()).collection.unwrap();
+        assert_eq!(full.expected(), 1435);
+        assert_eq!(full.entered(), 1435);
+
+        let mut book = reference();
+        book.sheet_mut("评分").unwrap().set(0, "得分", Value::Empty);
+        let collection = check_book(&book).collection.unwrap();
+        assert_eq!((collection.expected(), collection.entered()), (1435, 1434));
+        let group = collection.groups.iter().find(|g| g.entered < g.expected).unwrap();
+        assert_eq!(group.name, "二级学院考评组");
+        let short: Vec<_> = group.evaluators.iter().filter(|e| e.entered < e.expected).collect();
+        assert_eq!(short.len(), 1);
+        assert_eq!(
+            (short[0].name.as_str(), short[0].expected, short[0].entered),
+            ("王新萍", 70, 69)
+        );
+        // A recused evaluator is expected for one department fewer.
+        let recused = collection.groups[1].evaluators.iter().find(|e| e.name == "赵俊芬").unwrap();
+        assert_eq!(recused.expected, 119);
+    }
+
+    #[test]
     fn long_lists_of_missing_codes_are_cut() {
         let codes: Vec<String> = (1..=12).map(|i| format!("K{i:02}")).collect();
         let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
