@@ -84,6 +84,9 @@ pub fn run(args: &ServeArgs) -> Status {
     let inputs = args.input.paths();
     let mut watched_paths = inputs.clone();
     watched_paths.extend(options.templates.clone());
+    // A missing input folder is reported on the page (and uploads still work), not a
+    // reason to refuse to start.
+    watched_paths.retain(|p| p.exists());
     let changes = match Changes::new(&watched_paths, options.templates.clone(), None) {
         Ok(changes) => changes,
         Err(error) => {
@@ -123,7 +126,14 @@ pub fn run(args: &ServeArgs) -> Status {
             }
         };
         println!("kaoping 网页已启动：{url}");
-        println!("正在监视 {}；保存后网页自动更新。按 Ctrl+C 退出。", list(&watched_paths));
+        if watched_paths.is_empty() {
+            println!(
+                "找不到 {}；可以在网页上上传工作簿。按 Ctrl+C 退出。",
+                list(&app.watched.inputs)
+            );
+        } else {
+            println!("正在监视 {}；保存后网页自动更新。按 Ctrl+C 退出。", list(&watched_paths));
+        }
         if args.host.is_unspecified() {
             println!("局域网内的其他电脑可用本机的 IP 地址打开（端口 {}）。", port_of(&url));
         }
