@@ -524,6 +524,38 @@ fn uploads_from_the_page_become_jobs() {
                 assert_eq!(injected, serde_json::json!(false));
             }
         }
+        // Dropping several files at once (the workbook and a returned form) is one job.
+        let (status, _, forms) = get(&server.addr(), "/forms.zip");
+        assert_eq!(status, 200);
+        let mut forms = zip::ZipArchive::new(std::io::Cursor::new(forms)).unwrap();
+        let mut form = forms.by_index(0).unwrap();
+        let form_name = form.name().unwrap().to_string();
+        let mut form_bytes = Vec::new();
+        form.read_to_end(&mut form_bytes).unwrap();
+        c.goto(&server.url).await.unwrap();
+        let drop = "const dt = new DataTransfer(); \
+            dt.items.add(new File([new Uint8Array(arguments[0])], arguments[1])); \
+            dt.items.add(new File([new Uint8Array(arguments[2])], arguments[3])); \
+            document.getElementById('drop').dispatchEvent( \
+                new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));";
+        let args = vec![
+            serde_json::json!(good),
+            serde_json::json!("拖入.xlsx"),
+            serde_json::json!(form_bytes),
+            serde_json::json!(form_name),
+        ];
+        c.execute(drop, args).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !c.current_url().await.unwrap().as_str().contains("/jobs/") {
+            assert!(Instant::now() < deadline, "no job page after the drop");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let status = browser
+            .wait_text("#status", Duration::from_secs(120), |t| t.contains("上次生成"))
+            .await;
+        assert!(status.contains("拖入.xlsx") && status.contains(&form_name), "{status}");
+        assert!(browser.text("#outputs").await.contains("下载全部"));
+
         // The watched workbook's page is untouched by the uploads.
         c.goto(&server.url).await.unwrap();
         let status = browser.text("#status").await;
