@@ -6,6 +6,7 @@
 //! cargo bench --bench build -- 30 300         # other sizes
 //! cargo bench --bench build -- --runs 3 1000  # more runs per size (the best one is shown)
 //! cargo bench --bench build -- --no-cli 30    # skip the `kaoping` CLI cross-check
+//! cargo bench --bench build -- --no-edit 30   # skip the one-score-edit rebuilds
 //! cargo test --bench build                    # a quick smoke run: 30 departments, once
 //! ```
 //!
@@ -16,6 +17,13 @@
 //! measures the wall time around the whole process. The `kaoping` binary itself
 //! (`kaoping build IN -o OUT --no-system-fonts -q`) is timed as a cross-check, under
 //! `/usr/bin/time` for its peak RSS when that is installed.
+//!
+//! The one-score edit: another child (`--child-edit IN EDITED OUT`) builds the workbook
+//! with a [`Cache`], as `watch` and the web page keep one, then saves an edited copy over
+//! it (one score lowered) and builds again with the same engine and cache, then once more
+//! without the cache: the first build, the edit's incremental rebuild and a rebuild that
+//! typesets everything, each timed from reading the workbook to the committed output.
+//! The sample's edit uses the 2021 reference workbook that `input/` holds.
 //!
 //! When a `typst` executable is on `PATH`, every input is also emitted with `--emit-typst`
 //! and compiled by the typst CLI, one process per document: the baseline the issue asks
@@ -31,12 +39,13 @@ use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kaoping::build::{BuildOptions, build, read_inputs};
+use kaoping::build::{BuildOptions, Built, Cache, build, read_inputs};
 use kaoping::render::engine::{Engine, EngineOptions};
 use kaoping::render::scores::REPORT_DIR;
-use kaoping::sample;
+use kaoping::sample::{self, Book};
 use kaoping::write::Staging;
 
 // The same allocator as the `kaoping` binary (src/main.rs), so the child's time and memory
@@ -46,6 +55,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const DEFAULT_SIZES: [usize; 4] = [30, 300, 1000, 3000];
 const CHILD_FLAG: &str = "--child";
+const CHILD_EDIT_FLAG: &str = "--child-edit";
 /// Prefix of the child's one line of figures on stdout.
 const MARK: &str = "kaoping-bench:";
 const SEED: u64 = 1;
@@ -54,14 +64,18 @@ const CLI_REPORTS: usize = 60;
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some(CHILD_FLAG) {
-        return child(&args[1..]);
+    match args.first().map(String::as_str) {
+        Some(CHILD_FLAG) => return child(&args[1..]),
+        Some(CHILD_EDIT_FLAG) => return child_edit(&args[1..]),
+        _ => {}
     }
     let config = match Config::parse(&args) {
         Ok(config) => config,
         Err(message) => {
             eprintln!("error: {message}");
-            eprintln!("usage: cargo bench --bench build -- [--runs N] [--no-cli] [SIZE...]");
+            eprintln!(
+                "usage: cargo bench --bench build -- [--runs N] [--no-cli] [--no-edit] [SIZE...]"
+            );
             return ExitCode::from(2);
         }
     };
@@ -109,7 +123,7 @@ fn child_build(input: &Path, output: &Path) -> Result<String, String> {
     let engine = Engine::new(&EngineOptions::bundled()).map_err(|e| e.to_string())?;
     let engine_ms = lap(&mut at);
     let staging = Staging::new(output).map_err(|e| e.to_string())?;
-    let options = BuildOptions { emit_typst: false, threads: 0 };
+    let options = BuildOptions::default();
     let built = build(&books, &engine, &options, &staging, &|_| {}).map_err(|e| match e {
         kaoping::build::BuildError::Input { findings } => {
             let errors: Vec<String> = findings.iter().map(|f| format!("{f:?}")).take(5).collect();
@@ -131,6 +145,61 @@ fn child_build(input: &Path, output: &Path) -> Result<String, String> {
         cpu_ms().unwrap_or(f64::NAN),
         peak_rss_kb().unwrap_or(0),
     ))
+}
+
+/// Builds `IN` (a workbook file) with a cache, overwrites it with `EDITED` and builds
+/// again with the same engine and cache, then once more without the cache; prints one line
+/// of figures.
+fn child_edit(args: &[String]) -> ExitCode {
+    let [input, edited, output] = args else {
+        eprintln!("error: {CHILD_EDIT_FLAG} needs IN EDITED OUT");
+        return ExitCode::from(2);
+    };
+    match child_edit_builds(Path::new(input), Path::new(edited), Path::new(output)) {
+        Ok(line) => {
+            println!("{MARK} {line}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn child_edit_builds(input: &Path, edited: &Path, output: &Path) -> Result<String, String> {
+    let engine = Engine::new(&EngineOptions::bundled()).map_err(|e| e.to_string())?;
+    let cache = Arc::new(Cache::new());
+    let with_cache = BuildOptions { cache: Some(Arc::clone(&cache)), ..BuildOptions::default() };
+    let (first_ms, first) = timed_build(input, output, &engine, &with_cache)?;
+    // Saved over the same file, as Excel does: the findings name the same workbook.
+    fs::copy(edited, input).map_err(|e| format!("{}: {e}", input.display()))?;
+    let (edit_ms, edit) = timed_build(input, output, &engine, &with_cache)?;
+    let cache_kb = cache.bytes() / 1024;
+    let (rebuild_ms, _) = timed_build(input, output, &engine, &BuildOptions::default())?;
+    Ok(format!(
+        "files={} first={first_ms:.1} edit={edit_ms:.1} rebuild={rebuild_ms:.1} made={} \
+         reused={} cache_kb={cache_kb} vmhwm_kb={}",
+        first.files,
+        edit.made().count(),
+        edit.reused().count(),
+        peak_rss_kb().unwrap_or(0),
+    ))
+}
+
+/// Reads, builds and commits, as one `watch` round does.
+fn timed_build(
+    input: &Path,
+    output: &Path,
+    engine: &Engine,
+    options: &BuildOptions,
+) -> Result<(f64, Built), String> {
+    let started = Instant::now();
+    let books = read_inputs(&[input.to_path_buf()]).map_err(|e| e.to_string())?;
+    let staging = Staging::new(output).map_err(|e| e.to_string())?;
+    let built = build(&books, engine, options, &staging, &|_| {}).map_err(|e| e.to_string())?;
+    staging.commit().map_err(|e| e.to_string())?;
+    Ok((ms(started.elapsed()), built))
 }
 
 fn ms(d: Duration) -> f64 {
@@ -163,6 +232,8 @@ struct Config {
     sizes: Vec<usize>,
     runs: usize,
     cli: bool,
+    /// Whether to time the one-score-edit rebuilds.
+    edit: bool,
     /// Whether the typst CLI baseline may run (not in the smoke run).
     typst: bool,
     sample: bool,
@@ -175,6 +246,7 @@ impl Config {
         let mut sizes = Vec::new();
         let mut runs = None;
         let mut cli = true;
+        let mut edit = true;
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
             match arg.as_str() {
@@ -188,6 +260,7 @@ impl Config {
                     );
                 }
                 "--no-cli" => cli = false,
+                "--no-edit" => edit = false,
                 a if a.starts_with('-') => eprintln!("note: ignoring argument {a}"),
                 a => sizes
                     .push(a.parse::<usize>().map_err(|_| format!("size {a:?} is not a number"))?),
@@ -198,6 +271,7 @@ impl Config {
                 sizes: if sizes.is_empty() { DEFAULT_SIZES.to_vec() } else { sizes },
                 runs: runs.unwrap_or(2),
                 cli,
+                edit,
                 typst: true,
                 sample: true,
             })
@@ -206,6 +280,7 @@ impl Config {
                 sizes: if sizes.is_empty() { vec![30] } else { sizes },
                 runs: runs.unwrap_or(1),
                 cli: false,
+                edit,
                 typst: false,
                 sample: false,
             })
@@ -330,11 +405,18 @@ fn run(config: &Config) -> Result<(), String> {
             println!("sample: {} not found, skipped", input.display());
         }
     }
+    // Measured after the whole builds of the same input, so their tables come first.
+    let mut edits = Vec::new();
+    if config.sample && config.edit {
+        let dir = tmp.path().join("sample-edit");
+        edits.push(measure_edit("sample (2021)", &sample::reference_2021(), &dir, config));
+    }
     for &n in &config.sizes {
         let dir = tmp.path().join(format!("n{n}"));
         let input = dir.join("input").join(format!("synthetic-{n}.xlsx"));
         let started = Instant::now();
-        let bytes = sample::synthetic(n, SEED).to_xlsx_bytes().map_err(|e| e.to_string())?;
+        let book = sample::synthetic(n, SEED);
+        let bytes = book.to_xlsx_bytes().map_err(|e| e.to_string())?;
         fs::create_dir_all(input.parent().expect("input has a parent"))
             .map_err(|e| e.to_string())?;
         fs::write(&input, &bytes).map_err(|e| e.to_string())?;
@@ -345,9 +427,23 @@ fn run(config: &Config) -> Result<(), String> {
         );
         let label = format!("{n} departments");
         keep(measure(&label, Some(n), &input, &dir, config, &kaoping_bin, time_bin));
+        if config.edit {
+            edits.push(measure_edit(&label, &book, &dir.join("edit"), config));
+        }
     }
+    let edits: Vec<EditRow> = edits
+        .into_iter()
+        .filter_map(|result| {
+            result.map(Some).unwrap_or_else(|message| {
+                eprintln!("error: {message}");
+                failures.push(message);
+                None
+            })
+        })
+        .collect();
 
     print_tables(&rows, config);
+    print_edit_table(&edits, config);
 
     if config.typst {
         typst_baseline(&rows, tmp.path(), &kaoping_bin, root)?;
@@ -357,6 +453,159 @@ fn run(config: &Config) -> Result<(), String> {
     } else {
         Err(format!("{} input(s) failed: {}", failures.len(), failures.join("; ")))
     }
+}
+
+/// The edited workbook of the one-score-edit rebuild: the first score of 评分 one point
+/// lower (higher when it is below one point).
+fn edit_one_score(book: &Book) -> Result<Book, String> {
+    let mut edited = book.clone();
+    let scores = edited.sheet_mut("评分").ok_or("the workbook has no 评分 sheet")?;
+    let score = scores
+        .get(0, "得分")
+        .and_then(sample::Value::as_number)
+        .ok_or("the first row of 评分 has no score")?;
+    scores.set(0, "得分", if score >= 1.0 { score - 1.0 } else { score + 1.0 });
+    Ok(edited)
+}
+
+/// The figures of one `--child-edit` run, times in ms.
+#[derive(Debug, Clone, Default)]
+struct EditFigures {
+    files: usize,
+    first: f64,
+    edit: f64,
+    rebuild: f64,
+    made: usize,
+    reused: usize,
+    cache_kb: u64,
+    vmhwm_kb: u64,
+}
+
+impl EditFigures {
+    fn parse(stdout: &str) -> Option<Self> {
+        let line = stdout.lines().find_map(|l| l.strip_prefix(MARK))?;
+        let mut f = EditFigures::default();
+        for pair in line.split_whitespace() {
+            let (key, value) = pair.split_once('=')?;
+            match key {
+                "files" => f.files = value.parse().ok()?,
+                "first" => f.first = value.parse().ok()?,
+                "edit" => f.edit = value.parse().ok()?,
+                "rebuild" => f.rebuild = value.parse().ok()?,
+                "made" => f.made = value.parse().ok()?,
+                "reused" => f.reused = value.parse().ok()?,
+                "cache_kb" => f.cache_kb = value.parse().ok()?,
+                "vmhwm_kb" => f.vmhwm_kb = value.parse().ok()?,
+                _ => {}
+            }
+        }
+        Some(f)
+    }
+}
+
+/// The best (fastest edit) and the slowest edit of the runs of one input.
+struct EditRow {
+    label: String,
+    best: EditFigures,
+    worst_edit: f64,
+}
+
+/// Runs the one-score edit of `book` `config.runs` times, each in a fresh child process.
+fn measure_edit(label: &str, book: &Book, dir: &Path, config: &Config) -> Result<EditRow, String> {
+    let exe = env::current_exe().map_err(|e| e.to_string())?;
+    let original = book.to_xlsx_bytes().map_err(|e| e.to_string())?;
+    let edited = edit_one_score(book)?.to_xlsx_bytes().map_err(|e| e.to_string())?;
+    let input = dir.join("input").join("workbook.xlsx");
+    let edited_path = dir.join("edited.xlsx");
+    fs::create_dir_all(dir.join("input")).map_err(|e| e.to_string())?;
+    fs::write(&edited_path, &edited).map_err(|e| e.to_string())?;
+    let mut runs = Vec::new();
+    for i in 0..config.runs {
+        // The child saves the edit over its input: start each run from the original.
+        fs::write(&input, &original).map_err(|e| e.to_string())?;
+        let out = dir.join(format!("out-{i}"));
+        let result = Command::new(&exe)
+            .arg(CHILD_EDIT_FLAG)
+            .arg(&input)
+            .arg(&edited_path)
+            .arg(&out)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
+        let stdout = String::from_utf8_lossy(&result.stdout);
+        if !result.status.success() {
+            return Err(format!(
+                "{label}: one-score edit failed ({}): {}",
+                result.status,
+                String::from_utf8_lossy(&result.stderr).trim()
+            ));
+        }
+        let f = EditFigures::parse(&stdout)
+            .ok_or_else(|| format!("{label}: no edit figures in {stdout:?}"))?;
+        let _ = fs::remove_dir_all(&out);
+        println!(
+            "  {label}, one-score edit run {}: first build {:.2} s, edit {:.2} s ({} typeset, \
+             {} reused), rebuild without cache {:.2} s",
+            i + 1,
+            f.first / 1e3,
+            f.edit / 1e3,
+            f.made,
+            f.reused,
+            f.rebuild / 1e3
+        );
+        runs.push(f);
+    }
+    runs.sort_by(|a, b| a.edit.total_cmp(&b.edit));
+    let worst_edit = runs.last().map_or(0.0, |f| f.edit);
+    let best = runs.swap_remove(0);
+    Ok(EditRow { label: label.to_string(), best, worst_edit })
+}
+
+fn print_edit_table(rows: &[EditRow], config: &Config) {
+    if rows.is_empty() {
+        return;
+    }
+    println!();
+    println!(
+        "One-score edit: one process keeps the engine and the cache across builds, as `watch` \
+         and `serve` do\n(best of {} run(s) by the edit's time; slowest edit in parentheses)",
+        config.runs
+    );
+    println!(
+        "{:<18} {:>6} {:>13} {:>17} {:>8} {:>7} {:>13} {:>9} {:>10} {:>9}",
+        "input",
+        "docs",
+        "full build s",
+        "one-score edit s",
+        "typeset",
+        "reused",
+        "rebuild all s",
+        "edit gain",
+        "cache MiB",
+        "peak MiB"
+    );
+    for row in rows {
+        let f = &row.best;
+        println!(
+            "{:<18} {:>6} {:>13.2} {:>17} {:>8} {:>7} {:>13.2} {:>8.1}× {:>10.1} {:>9.0}",
+            row.label,
+            f.files,
+            f.first / 1e3,
+            format!("{:.2} ({:.2})", f.edit / 1e3, row.worst_edit / 1e3),
+            f.made,
+            f.reused,
+            f.rebuild / 1e3,
+            f.rebuild / f.edit.max(0.001),
+            f.cache_kb as f64 / 1024.0,
+            f.vmhwm_kb as f64 / 1024.0,
+        );
+    }
+    println!(
+        "full build = the first build in the process (read, check, score, render, commit);\n\
+         one-score edit = the same workbook saved again with one score changed, rebuilt with the\n\
+         cache; rebuild all = that edited workbook rebuilt without the cache (every document\n\
+         typeset, engine warm); edit gain = rebuild all ÷ one-score edit; cache = files held."
+    );
 }
 
 /// Runs one input `config.runs` times in child processes, and the CLI as many times.

@@ -33,4 +33,17 @@ cargo run --release --quiet -- build "$out/正文示例.xlsx" -o "$out/wording" 
 pdftoppm -r 50 -png -f 1 -l 2 "$out"/wording/*实施方案.pdf "$out/wording-notice"
 mv "$out"/wording-notice-1.png docs/wording-notice-1.png
 mv "$out"/wording-notice-2.png docs/wording-notice-2.png
+
+# The web page, as office staff see it (needs chromium).
+if command -v chromium >/dev/null 2>&1; then
+  cargo build --release --quiet
+  target/release/kaoping serve input --port 0 --no-system-fonts >"$out/serve.log" &
+  serve=$!
+  for _ in $(seq 1 100); do grep -q http "$out/serve.log" && break; sleep 0.1; done
+  url=$(grep -o 'http://[^ ]*' "$out/serve.log" | head -n 1)
+  until curl -s "${url}content" | grep -q 上次生成; do sleep 0.2; done
+  chromium --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars --window-size=1280,2000 \
+    --timeout=4000 --screenshot="$PWD/docs/serve.png" "$url" 2>/dev/null
+  kill "$serve"
+fi
 ls -l docs/*.png

@@ -3,19 +3,24 @@
 //! them repeats a stage.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::check::{Checked, check};
 use crate::finding::Findings;
 use crate::model::{DeptId, Plan};
+use crate::render::cache::Session;
 use crate::render::engine::{Engine, RenderError};
 use crate::render::scores::{self, Head};
-use crate::render::{DocKind, OutputFile, RenderedPdf, TypstSource, glyphs, render_plan_doc, xlsx};
+use crate::render::{
+    DocKind, OutputFile, PdfDoc, RenderedPdf, TypstSource, glyphs, plan_doc, xlsx,
+};
 use crate::score::{Results, score};
 use crate::workbook::Workbook;
-use crate::write::Sink;
+use crate::write::{Description, Sink};
+
+pub use crate::render::cache::{Cache, Outcome};
 
 /// What a build should do besides the documents.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +29,10 @@ pub struct BuildOptions {
     pub emit_typst: bool,
     /// Worker threads for rendering; 0 means one per core.
     pub threads: usize,
+    /// Files of earlier builds to reuse where nothing they depend on changed: front ends
+    /// that rebuild on every save keep one and pass it to each build. `None` makes every
+    /// file afresh.
+    pub cache: Option<Arc<Cache>>,
 }
 
 /// One rendering job.
@@ -34,6 +43,16 @@ pub enum Job {
     Report(DeptId),
     Summary,
     Workbook,
+}
+
+/// One file a build handed to the sink.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub job: Job,
+    /// Relative to the output folder, as the sink got it.
+    pub path: PathBuf,
+    /// Whether it was made by this build or reused from [`BuildOptions::cache`].
+    pub outcome: Outcome,
 }
 
 /// Progress as documents finish.
@@ -62,6 +81,22 @@ pub struct Built {
     pub timings: Timings,
     /// Whether the score documents were made (there were indicators and scores).
     pub scored: bool,
+    /// Scores in and missing per group and evaluator, as the check counted them.
+    pub collection: Option<crate::check::Collection>,
+    /// Every document (not typst sources), sorted by path.
+    pub documents: Vec<Document>,
+}
+
+impl Built {
+    /// The documents this build typeset (or wrote, for the workbook).
+    pub fn made(&self) -> impl Iterator<Item = &Document> {
+        self.documents.iter().filter(|d| d.outcome == Outcome::Made)
+    }
+
+    /// The documents taken unchanged from the cache.
+    pub fn reused(&self) -> impl Iterator<Item = &Document> {
+        self.documents.iter().filter(|d| d.outcome == Outcome::Reused)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,7 +124,7 @@ pub fn build(
 ) -> Result<Built, BuildError> {
     let mut timings = Timings::default();
     let started = Instant::now();
-    let Checked { plan, mut findings } = check(books);
+    let Checked { plan, mut findings, collection } = check(books);
     let Some(plan) = plan else { return Err(BuildError::Input { findings }) };
     findings.extend(glyphs::check_plan(&plan, engine.fonts(), books));
     if findings.has_errors() {
@@ -103,12 +138,33 @@ pub fn build(
 
     let started = Instant::now();
     let jobs = jobs(&plan, results.is_some());
-    let run =
-        Run { engine, plan: &plan, results: results.as_ref(), findings: &findings, options, sink };
-    let typst_warnings = run.all(&jobs, progress)?;
+    let session = options.cache.as_deref().map(Cache::session);
+    let run = Run {
+        engine,
+        plan: &plan,
+        results: results.as_ref(),
+        findings: &findings,
+        options,
+        sink,
+        session: session.as_ref(),
+    };
+    let (typst_warnings, documents) = run.all(&jobs, progress)?;
+    // Only a build that succeeded decides what the cache keeps: after an input error or a
+    // failed document, the next build can still reuse everything before it.
+    if let Some(session) = session {
+        session.finish();
+    }
     timings.render = started.elapsed();
 
-    Ok(Built { findings, files: jobs.len(), typst_warnings, timings, scored: results.is_some() })
+    Ok(Built {
+        findings,
+        files: jobs.len(),
+        typst_warnings,
+        timings,
+        scored: results.is_some(),
+        collection,
+        documents,
+    })
 }
 
 /// The documents of a plan, in two queues.
@@ -210,6 +266,13 @@ struct Run<'a> {
     findings: &'a Findings,
     options: &'a BuildOptions,
     sink: &'a dyn Sink,
+    session: Option<&'a Session<'a>>,
+}
+
+/// What one job left besides its file.
+struct Done {
+    warnings: Vec<String>,
+    document: Option<Document>,
 }
 
 impl Run<'_> {
@@ -219,7 +282,7 @@ impl Run<'_> {
         &self,
         jobs: &Jobs,
         progress: &(dyn Fn(Progress) + Sync),
-    ) -> Result<Vec<String>, BuildError> {
+    ) -> Result<(Vec<String>, Vec<Document>), BuildError> {
         let threads = match self.options.threads {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,
@@ -231,22 +294,33 @@ impl Run<'_> {
         let failed = AtomicBool::new(false);
         let first_error = Mutex::new(None);
         let warnings = Mutex::new(Vec::new());
+        let documents = Mutex::new(Vec::new());
         std::thread::scope(|scope| {
             for worker in 0..threads {
-                let (queue, done, failed, first_error, warnings, head) =
-                    (&queue, &done, &failed, &first_error, &warnings, &head);
+                let (queue, done, failed, first_error, warnings, documents, head) =
+                    (&queue, &done, &failed, &first_error, &warnings, &documents, &head);
                 scope.spawn(move || {
                     while !failed.load(Ordering::Relaxed) {
                         let Some(job) = queue.next(worker) else { break };
                         let result = self.one(job, head);
                         // The workbook is not typeset; the other whole-institution
-                        // documents leave a cache as large as they are.
-                        if matches!(job, Job::Summary | Job::Schedule | Job::Notice) {
+                        // documents leave a cache as large as they are (when typeset:
+                        // a reused one left nothing).
+                        let typeset = result.as_ref().map_or(true, |done| {
+                            done.document.as_ref().is_none_or(|d| d.outcome == Outcome::Made)
+                        });
+                        if typeset && matches!(job, Job::Summary | Job::Schedule | Job::Notice) {
                             self.engine.forget_cached_layouts();
                         }
                         match result {
-                            Ok(mut w) => {
+                            Ok(Done { warnings: mut w, document }) => {
                                 warnings.lock().unwrap_or_else(|e| e.into_inner()).append(&mut w);
+                                if let Some(document) = document {
+                                    documents
+                                        .lock()
+                                        .unwrap_or_else(|e| e.into_inner())
+                                        .push(document);
+                                }
                                 let done = done.fetch_add(1, Ordering::Relaxed) + 1;
                                 progress(Progress { done, total: jobs.len() });
                             }
@@ -268,33 +342,62 @@ impl Run<'_> {
         let mut warnings = warnings.into_inner().unwrap_or_else(|e| e.into_inner());
         warnings.sort();
         warnings.dedup();
-        Ok(warnings)
+        let mut documents = documents.into_inner().unwrap_or_else(|e| e.into_inner());
+        documents.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok((warnings, documents))
     }
 
-    fn one(&self, job: Job, head: &Head) -> Result<Vec<String>, BuildError> {
+    fn one(&self, job: Job, head: &Head) -> Result<Done, BuildError> {
         let (plan, engine) = (self.plan, self.engine);
-        let rendered = match (job, self.results) {
-            (Job::Notice, _) => render_plan_doc(engine, plan, DocKind::Notice)?,
-            (Job::Schedule, _) => render_plan_doc(engine, plan, DocKind::Schedule)?,
+        let doc = match (job, self.results) {
+            (Job::Notice, _) => plan_doc(engine, plan, DocKind::Notice)?,
+            (Job::Schedule, _) => plan_doc(engine, plan, DocKind::Schedule)?,
             (Job::Report(dept), Some(results)) => {
-                scores::render_report(engine, plan, head, results, dept)?
+                scores::report_doc(engine, plan, head, results, dept)?
             }
-            (Job::Summary, Some(results)) => scores::render_summary(engine, plan, head, results)?,
-            (Job::Workbook, Some(results)) => {
-                let findings: Vec<_> = self.findings.iter().cloned().collect();
-                let bytes = xlsx::summary_workbook(plan, results, &findings)
-                    .map_err(|e| BuildError::Xlsx(format!("生成汇总工作簿失败：{e}")))?;
-                self.sink.put(OutputFile { path: scores::workbook_path(plan), bytes })?;
-                return Ok(Vec::new());
-            }
-            (_, None) => return Ok(Vec::new()),
+            (Job::Summary, Some(results)) => scores::summary_doc(engine, plan, head, results)?,
+            (Job::Workbook, Some(results)) => return self.workbook(results),
+            (_, None) => return Ok(Done { warnings: Vec::new(), document: None }),
         };
-        self.deliver(rendered)
+        let (rendered, outcome) = self.typeset(doc)?;
+        let document = Document { job, path: rendered.file.path.clone(), outcome };
+        let warnings = self.deliver(rendered)?;
+        Ok(Done { warnings, document: Some(document) })
+    }
+
+    fn typeset(&self, doc: PdfDoc) -> Result<(RenderedPdf, Outcome), RenderError> {
+        match self.session {
+            Some(session) => session.pdf(self.engine, doc),
+            None => Ok((doc.compile(self.engine)?, Outcome::Made)),
+        }
+    }
+
+    fn workbook(&self, results: &Results) -> Result<Done, BuildError> {
+        let findings: Vec<_> = self.findings.iter().cloned().collect();
+        let make = || {
+            xlsx::summary_workbook(self.plan, results, &findings)
+                .map_err(|e| BuildError::Xlsx(format!("生成汇总工作簿失败：{e}")))
+        };
+        let (bytes, outcome) = match self.session {
+            Some(session) => session.workbook(self.plan, &findings, make)?,
+            None => (make()?, Outcome::Made),
+        };
+        let path = scores::workbook_path(self.plan);
+        self.sink.put(OutputFile { path: path.clone(), bytes })?;
+        Ok(Done {
+            warnings: Vec::new(),
+            document: Some(Document { job: Job::Workbook, path, outcome }),
+        })
     }
 
     fn deliver(&self, rendered: RenderedPdf) -> Result<Vec<String>, BuildError> {
-        let RenderedPdf { file, source, warnings } = rendered;
+        let RenderedPdf { file, source, warnings, pages, preview } = rendered;
+        let path = file.path.clone();
         self.sink.put(file)?;
+        // A PDF reused from the cache was not laid out: nothing to describe.
+        if let Some(pages) = pages {
+            self.sink.describe(Description { path, pages, preview });
+        }
         if self.options.emit_typst {
             self.sink.put(typst_file(source))?;
         }

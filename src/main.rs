@@ -2,6 +2,7 @@
 //! the exit status. Everything else lives in the library.
 
 mod cli;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -19,6 +20,7 @@ fn main() -> ExitCode {
         cli::args::Command::Forms(a) => cli::forms::run(&a),
         cli::args::Command::Fonts(a) => cli::fonts::run(&a),
         cli::args::Command::Watch(a) => cli::watch::run(&a),
+        cli::args::Command::Serve(a) => serve::run(&a),
     };
     ExitCode::from(status as u8)
 }

@@ -23,6 +23,20 @@ pub const MANIFEST: &str = ".kaoping-manifest";
 pub trait Sink: Sync {
     /// Takes one finished file (its path relative to the output folder).
     fn put(&self, file: OutputFile) -> io::Result<()>;
+
+    /// What a front end may show of a PDF just [`put`](Sink::put): its page count and,
+    /// when the engine draws them, its first page. Sinks that write files ignore it.
+    fn describe(&self, _description: Description) {}
+}
+
+/// A finished PDF as a front end shows it.
+#[derive(Debug, Clone)]
+pub struct Description {
+    /// The PDF's path, as given to [`Sink::put`].
+    pub path: PathBuf,
+    pub pages: usize,
+    /// The first page as PNG.
+    pub preview: Option<Vec<u8>>,
 }
 
 /// Keeps everything in memory: for tests and for front ends that serve files themselves.

@@ -27,6 +27,8 @@ mod org;
 mod schedule;
 mod scores;
 
+pub use scores::{Collection, EvaluatorCollection, GroupCollection};
+
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -68,6 +70,9 @@ pub struct Checked {
     /// `Some` exactly when `findings` holds no error.
     pub plan: Option<Plan>,
     pub findings: Findings,
+    /// Scores in and missing per group and evaluator; `None` when the sheets that define
+    /// them (部门, 考评组, 指标) are missing or have errors.
+    pub collection: Option<Collection>,
 }
 
 /// Checks the main workbook (the one with a 文件信息 sheet) together with any extra score
@@ -86,9 +91,9 @@ pub fn check(books: &[Workbook]) -> Checked {
         Some(picked) => check_main(&mut ctx, &picked),
         None => None,
     };
-    let findings = ctx.findings;
+    let Ctx { findings, collection } = ctx;
     let plan = if findings.has_errors() { None } else { plan };
-    Checked { plan, findings }
+    Checked { plan, findings, collection }
 }
 
 fn check_main(ctx: &mut Ctx, picked: &Picked<'_>) -> Option<Plan> {
@@ -212,6 +217,8 @@ fn pick_books<'a>(ctx: &mut Ctx, books: &'a [Workbook]) -> Option<Picked<'a>> {
 #[derive(Debug, Default)]
 pub(crate) struct Ctx {
     findings: Findings,
+    /// Set by the 评分 check.
+    collection: Option<Collection>,
 }
 
 impl Ctx {

@@ -65,6 +65,9 @@ pub(super) fn check(
         }
         state.read(ctx, &table);
     }
+    if indicators.present && departments.complete && groups.complete && indicators.complete {
+        ctx.collection = Some(state.collection());
+    }
     if indicators.present {
         if !state.any_score {
             ctx.info(location, msg::no_scores_yet());
@@ -73,6 +76,41 @@ pub(super) fn check(
         }
     }
     state.accepted
+}
+
+/// How far score collection has come: per evaluation group and evaluator, how many
+/// scores are expected and how many are in (main workbook and returned forms together).
+/// A score counts as in once a row holds it, even if the check refused it (the refusal is
+/// an error of its own), exactly as the missing-score warnings count.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Collection {
+    pub groups: Vec<GroupCollection>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GroupCollection {
+    pub name: String,
+    pub expected: usize,
+    pub entered: usize,
+    /// The members who score, in sheet order.
+    pub evaluators: Vec<EvaluatorCollection>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EvaluatorCollection {
+    pub name: String,
+    pub expected: usize,
+    pub entered: usize,
+}
+
+impl Collection {
+    pub fn expected(&self) -> usize {
+        self.groups.iter().map(|g| g.expected).sum()
+    }
+
+    pub fn entered(&self) -> usize {
+        self.groups.iter().map(|g| g.entered).sum()
+    }
 }
 
 struct State<'p> {
@@ -220,6 +258,38 @@ impl State<'_> {
         (0..self.indicators.list.len())
             .map(IndicatorId)
             .filter(move |&i| self.indicators.get(i).applies.includes(category))
+    }
+
+    /// Expected and entered scores of every scoring member: one per applicable indicator
+    /// of every department the member evaluates (recusals excluded).
+    fn collection(&self) -> Collection {
+        let groups = self.groups.list.iter().enumerate().map(|(g, group)| {
+            let evaluators: Vec<EvaluatorCollection> = (group.members.iter().enumerate())
+                .filter(|(_, person)| person.role.scores())
+                .map(|(index, person)| {
+                    let member = MemberId { group: crate::model::GroupId(g), index };
+                    let (mut expected, mut entered) = (0, 0);
+                    let evaluated = self.departments.in_category(group.target).filter(|&d| {
+                        self.groups.evaluators_of(d, self.departments).contains(&member)
+                    });
+                    for dept in evaluated {
+                        for indicator in self.indicators_for(dept) {
+                            expected += 1;
+                            entered +=
+                                usize::from(self.seen.contains_key(&(dept, indicator, member)));
+                        }
+                    }
+                    EvaluatorCollection { name: person.name.clone(), expected, entered }
+                })
+                .collect();
+            GroupCollection {
+                name: group.name.clone(),
+                expected: evaluators.iter().map(|e| e.expected).sum(),
+                entered: evaluators.iter().map(|e| e.entered).sum(),
+                evaluators,
+            }
+        });
+        Collection { groups: groups.collect() }
     }
 
     fn report_missing(&self, ctx: &mut Ctx, location: &Location) {
@@ -457,6 +527,29 @@ mod tests {
         let mut book = reference();
         book.sheet_mut("评分").unwrap().set(0, "得分", "18.333");
         assert_eq!(new_findings(&book), ["错误 评分!D2：得分最多保留两位小数，实际为 18.333"]);
+    }
+
+    #[test]
+    fn collection_counts_scores_in_and_missing_per_evaluator() {
+        let full = check_book(&reference()).collection.unwrap();
+        assert_eq!(full.expected(), 1435);
+        assert_eq!(full.entered(), 1435);
+
+        let mut book = reference();
+        book.sheet_mut("评分").unwrap().set(0, "得分", Value::Empty);
+        let collection = check_book(&book).collection.unwrap();
+        assert_eq!((collection.expected(), collection.entered()), (1435, 1434));
+        let group = collection.groups.iter().find(|g| g.entered < g.expected).unwrap();
+        assert_eq!(group.name, "二级学院考评组");
+        let short: Vec<_> = group.evaluators.iter().filter(|e| e.entered < e.expected).collect();
+        assert_eq!(short.len(), 1);
+        assert_eq!(
+            (short[0].name.as_str(), short[0].expected, short[0].entered),
+            ("王新萍", 70, 69)
+        );
+        // A recused evaluator is expected for one department fewer.
+        let recused = collection.groups[1].evaluators.iter().find(|e| e.name == "赵俊芬").unwrap();
+        assert_eq!(recused.expected, 119);
     }
 
     #[test]

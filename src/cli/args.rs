@@ -126,6 +126,13 @@ pub enum Command {
         after_help = "示例：\n  kaoping watch\n  kaoping watch input/2022年度绩效考评.xlsx 评分表/ -o output\n\nExcel、WPS 保存时产生的临时文件和 ~$ 锁定文件会被忽略；出错后继续监视。"
     )]
     Watch(BuildArgs),
+    /// 在浏览器中使用：打开本机网页，查看检查结果、预览和下载文件、上传工作簿（按 Ctrl+C 退出）
+    #[command(
+        help_template = TEMPLATE,
+        override_usage = "kaoping serve [工作簿或目录]... [选项]",
+        after_help = "示例：\n  kaoping serve                    打开 http://127.0.0.1:8000/ ，显示 input/ 中的工作簿\n  kaoping serve input 评分表/ --open\n  kaoping serve --host 0.0.0.0     让局域网内的其他电脑也能打开（请注意数据安全）\n\n网页只在本机运行，不连接互联网；保存工作簿后网页自动更新。\n上传的工作簿只保存在内存和临时文件夹中，退出后删除。"
+    )]
+    Serve(ServeArgs),
     /// 列出各字体角色（小标宋、仿宋、黑体、楷体、宋体）实际使用的字体
     #[command(
         help_template = TEMPLATE,
@@ -211,6 +218,45 @@ pub struct BuildArgs {
     pub engine: EngineArgs,
     #[command(flatten)]
     pub verbosity: Verbosity,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// 端口；被占用时依次尝试下一个 [默认：8000]
+    #[arg(
+        long,
+        value_name = "端口",
+        default_value_t = 8000,
+        hide_default_value = true,
+        help_heading = "网页"
+    )]
+    pub port: u16,
+    /// 监听地址；默认只有本机能打开，--host 0.0.0.0 让局域网内的其他电脑也能打开 [默认：127.0.0.1]
+    #[arg(
+        long,
+        value_name = "地址",
+        default_value = "127.0.0.1",
+        hide_default_value = true,
+        help_heading = "网页"
+    )]
+    pub host: std::net::IpAddr,
+    /// 启动后在浏览器中打开网页
+    #[arg(long, help_heading = "网页")]
+    pub open: bool,
+    /// 并行排版的线程数 [默认：CPU 核数]
+    #[arg(
+        short = 'j',
+        long,
+        value_name = "数量",
+        default_value_t = 0,
+        hide_default_value = true,
+        help_heading = "网页"
+    )]
+    pub jobs: usize,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -6,27 +6,37 @@ use std::path::PathBuf;
 
 use kaoping::finding::{Finding, Findings, Severity};
 
-/// Prints the findings grouped by file, then sheet; with `quiet` only errors.
-pub fn print_findings(findings: &Findings, quiet: bool) {
-    let mut groups: BTreeMap<(Option<PathBuf>, Option<String>), Vec<&Finding>> = BTreeMap::new();
+/// Findings of one sheet (`None`: the workbook as a whole).
+pub type SheetFindings<'a> = (Option<String>, Vec<&'a Finding>);
+
+/// Findings grouped by file (`None`: the input as a whole), then sheet, in a stable order;
+/// with `quiet` only errors. The terminal and the web page show the same grouping.
+pub fn grouped(findings: &Findings, quiet: bool) -> Vec<(Option<PathBuf>, Vec<SheetFindings<'_>>)> {
+    let mut groups: BTreeMap<Option<PathBuf>, BTreeMap<Option<String>, Vec<&Finding>>> =
+        BTreeMap::new();
     for finding in findings.iter().filter(|f| !quiet || f.is_error()) {
         groups
-            .entry((finding.location.file.clone(), finding.location.sheet.clone()))
+            .entry(finding.location.file.clone())
+            .or_default()
+            .entry(finding.location.sheet.clone())
             .or_default()
             .push(finding);
     }
-    let mut current_file: Option<Option<PathBuf>> = None;
-    for ((file, sheet), list) in groups {
-        if current_file.as_ref() != Some(&file) {
-            match &file {
-                Some(path) => eprintln!("{}", path.display()),
-                None => eprintln!("（整体）"),
-            }
-            current_file = Some(file);
+    groups.into_iter().map(|(file, sheets)| (file, sheets.into_iter().collect())).collect()
+}
+
+/// Prints the findings grouped by file, then sheet; with `quiet` only errors.
+pub fn print_findings(findings: &Findings, quiet: bool) {
+    for (file, sheets) in grouped(findings, quiet) {
+        match &file {
+            Some(path) => eprintln!("{}", path.display()),
+            None => eprintln!("（整体）"),
         }
-        eprintln!("  【{}】", sheet.as_deref().unwrap_or("工作簿"));
-        for f in list {
-            eprintln!("    {}：{f}", f.severity);
+        for (sheet, list) in sheets {
+            eprintln!("  【{}】", sheet.as_deref().unwrap_or("工作簿"));
+            for f in list {
+                eprintln!("    {}：{f}", f.severity);
+            }
         }
     }
 }

@@ -78,6 +78,11 @@ pub struct Engine {
     /// Every document is compiled as `/main.typ`: file ids are global and never freed, so
     /// reusing one path keeps the id table from filling up (pitfall 2).
     main_id: FileId,
+    /// Pixels per point of the first-page pictures, when a front end shows them.
+    preview_scale: Option<f32>,
+    /// A fingerprint of the files typst may read besides the document (style library,
+    /// generated font roles, images), for [`Engine::identity`].
+    lib_hash: u128,
 }
 
 impl std::fmt::Debug for Engine {
@@ -100,6 +105,8 @@ pub struct Compiled {
     pub pages: usize,
     /// typst's warnings, formatted with their template line.
     pub warnings: Vec<String>,
+    /// The first page as PNG, when the engine was made [`Engine::with_previews`].
+    pub preview: Option<Vec<u8>>,
 }
 
 fn project_file(path: &str) -> FileId {
@@ -119,7 +126,16 @@ impl Engine {
         &self,
         templates: Option<&std::path::Path>,
     ) -> Result<Self, RenderError> {
-        Self::with_fonts(Arc::clone(&self.fonts), templates)
+        let engine = Self::with_fonts(Arc::clone(&self.fonts), templates)?;
+        Ok(Self { preview_scale: self.preview_scale, ..engine })
+    }
+
+    /// The same engine, also drawing every document's first page as a PNG at
+    /// `pixel_per_pt` (0.5 gives a 298 × 421 px A4 page): the web page shows them instead
+    /// of asking the browser for a PDF viewer. Drawn from the laid-out document, so it
+    /// costs no second typesetting.
+    pub fn with_previews(self, pixel_per_pt: f32) -> Self {
+        Self { preview_scale: Some(pixel_per_pt), ..self }
     }
 
     fn with_fonts(
@@ -129,8 +145,14 @@ impl Engine {
         let templates = Templates::load(templates)?;
         let mut lib = HashMap::new();
         let generated = [("fonts.typ".to_string(), fonts.typst_definitions().into_bytes())];
-        let files = templates.lib_files().iter().map(|(n, b)| (n.clone(), b.clone()));
-        for (name, bytes) in files.chain(generated) {
+        let files: Vec<(String, Vec<u8>)> = templates
+            .lib_files()
+            .iter()
+            .map(|(n, b)| (n.clone(), b.clone()))
+            .chain(generated)
+            .collect();
+        let lib_hash = typst::utils::hash128(&files);
+        for (name, bytes) in files {
             let id = project_file(&format!("/lib/{name}"));
             let source = name
                 .ends_with(".typ")
@@ -146,7 +168,19 @@ impl Engine {
             lib,
             finished: AtomicUsize::new(0),
             main_id: project_file("/main.typ"),
+            preview_scale: None,
+            lib_hash,
         })
+    }
+
+    /// A fingerprint of everything besides a document's own source and files that decides
+    /// its PDF: the fonts and the files it may import. Two engines with the same fonts and
+    /// templates have the same identity; a changed style library, font role or font file
+    /// gives another. The document templates (`*.typ.j2`) are not part of it: what they
+    /// produce is the document's source, which [`super::cache`] keys on itself, so editing
+    /// one template re-typesets only the documents made from it.
+    pub fn identity(&self) -> u128 {
+        typst::utils::hash128(&(self.lib_hash, self.fonts.identity()))
     }
 
     pub fn fonts(&self) -> &Fonts {
@@ -231,7 +265,8 @@ impl Engine {
             document: document.to_string(),
             details: format_diagnostics(world, &errors),
         })?;
-        Ok(Compiled { pdf, pages: doc.pages().len(), warnings })
+        let preview = self.preview_scale.and_then(|scale| first_page_png(&doc, scale));
+        Ok(Compiled { pdf, pages: doc.pages().len(), warnings, preview })
     }
 
     /// Compiles, treats unknown font families as errors and refuses missing glyphs.
@@ -266,6 +301,17 @@ impl Engine {
         }
         Ok((doc, warnings.iter().map(|w| format_diagnostic(world, w)).collect()))
     }
+}
+
+/// The first page as PNG; `None` for an empty document or if encoding fails (a picture
+/// is a convenience, never a reason to fail a build).
+fn first_page_png(doc: &PagedDocument, pixel_per_pt: f32) -> Option<Vec<u8>> {
+    let page = doc.pages().first()?;
+    let options = typst_render::RenderOptions {
+        pixel_per_pt: typst::utils::Scalar::new(f64::from(pixel_per_pt)),
+        render_bleed: false,
+    };
+    typst_render::render(page, &options).encode_png().ok()
 }
 
 /// The world of one document.

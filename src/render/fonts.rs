@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 use typst::foundations::Bytes;
@@ -164,6 +165,8 @@ pub struct Fonts {
     roles: Vec<ResolvedRole>,
     /// Families that came from `fonts/` (the rest are the machine's).
     bundled_families: BTreeSet<String>,
+    /// See [`Fonts::identity`]; computed on first use.
+    identity: OnceLock<u128>,
 }
 
 impl std::fmt::Debug for Fonts {
@@ -213,7 +216,39 @@ impl Fonts {
             .iter()
             .map(|&role| resolve(role, config.get(role), store.book()))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { store, roles, bundled_families })
+        Ok(Self { store, roles, bundled_families, identity: OnceLock::new() })
+    }
+
+    /// A fingerprint of every font documents may use: equal for two loads of the same
+    /// fonts, different when a font file, the set of fonts or a role changes. Bundled
+    /// fonts are hashed by content (typst hashes a font's bytes once and keeps the hash,
+    /// and documents need those hashes anyway); the machine's fonts, loaded only when a
+    /// document uses them, by path, size and modification time.
+    pub fn identity(&self) -> u128 {
+        *self.identity.get_or_init(|| {
+            let mut slots = Vec::new();
+            for index in 0.. {
+                let Some(source) = self.store.source(index) else { break };
+                let source: &dyn std::any::Any = source;
+                slots.push(if let Some(font) = source.downcast_ref::<Font>() {
+                    FontSlotId::Loaded(typst::utils::hash128(font))
+                } else if let Some(path) = source.downcast_ref::<FontPath>() {
+                    let meta = fs::metadata(&path.path).ok();
+                    FontSlotId::File {
+                        path: path.path.clone(),
+                        index: path.index,
+                        len: meta.as_ref().map(fs::Metadata::len),
+                        modified: meta.and_then(|m| m.modified().ok()),
+                    }
+                } else {
+                    // No other kind of source is ever pushed; keep identities distinct anyway.
+                    FontSlotId::Unknown(index)
+                });
+            }
+            let roles: Vec<_> =
+                self.roles.iter().map(|r| (r.role, &r.families, r.weight)).collect();
+            typst::utils::hash128(&(self.store.book(), slots, roles))
+        })
     }
 
     pub fn book(&self) -> &LazyHash<FontBook> {
@@ -271,6 +306,14 @@ impl Fonts {
         out.push_str(")\n");
         out
     }
+}
+
+/// What identifies one font of the store, for [`Fonts::identity`].
+#[derive(Hash)]
+enum FontSlotId {
+    Loaded(u128),
+    File { path: PathBuf, index: u32, len: Option<u64>, modified: Option<std::time::SystemTime> },
+    Unknown(usize),
 }
 
 fn bundled_fonts(dir: &Path) -> Result<Vec<Font>, FontError> {

@@ -3,6 +3,7 @@
 //! through rust_xlsxwriter. Nothing here touches the output folder.
 
 pub mod body;
+pub mod cache;
 pub mod context;
 pub mod engine;
 pub mod fonts;
@@ -16,6 +17,7 @@ pub mod xlsx;
 
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::model::Plan;
@@ -43,6 +45,10 @@ pub struct RenderedPdf {
     pub file: OutputFile,
     pub source: TypstSource,
     pub warnings: Vec<String>,
+    /// `None` when the PDF was reused from the cache instead of laid out.
+    pub pages: Option<usize>,
+    /// The first page as PNG, when the engine draws previews.
+    pub preview: Option<Vec<u8>>,
 }
 
 /// The documents a build renders; the notice and schedule need only the plan.
@@ -107,15 +113,54 @@ pub fn plan_doc_source(
     Ok((source, seal.into_iter().collect()))
 }
 
+/// The notice or the schedule table, ready to typeset.
+pub fn plan_doc(engine: &Engine, plan: &Plan, kind: DocKind) -> Result<PdfDoc, RenderError> {
+    let (source, extras) = plan_doc_source(engine, plan, kind)?;
+    let stem = PathBuf::from(sanitize_file_name(&kind.file_stem(plan)));
+    Ok(PdfDoc { stem, source, date: plan.info.date, extras })
+}
+
 /// Renders the notice or the schedule table.
 pub fn render_plan_doc(
     engine: &Engine,
     plan: &Plan,
     kind: DocKind,
 ) -> Result<RenderedPdf, RenderError> {
-    let (source, extras) = plan_doc_source(engine, plan, kind)?;
-    let stem = sanitize_file_name(&kind.file_stem(plan));
-    compile_pdf(engine, PathBuf::from(&stem), source, plan, &extras)
+    plan_doc(engine, plan, kind)?.compile(engine)
+}
+
+/// A document ready to typeset: its typst source and everything else its PDF's bytes
+/// depend on besides the engine (fonts and style library), which is what
+/// [`cache::Cache`] keys it by.
+#[derive(Debug, Clone)]
+pub struct PdfDoc {
+    /// Relative path without extension (`考评报告/01-医学院`); also the PDF's identifier.
+    pub stem: PathBuf,
+    pub source: String,
+    /// The document's date: typst's `today` and the PDF creation date.
+    pub date: NaiveDate,
+    /// Files served to typst beside the style library (the seal image).
+    pub extras: Vec<ExtraFile>,
+}
+
+impl PdfDoc {
+    /// The name typst's messages and the PDF identifier use.
+    pub fn name(&self) -> String {
+        self.stem.display().to_string()
+    }
+
+    /// Typesets the document and exports it as PDF.
+    pub fn compile(self, engine: &Engine) -> Result<RenderedPdf, RenderError> {
+        let compiled =
+            engine.compile(&self.name(), self.source.clone(), self.date, &self.extras)?;
+        Ok(RenderedPdf {
+            file: OutputFile { path: self.stem.with_extension("pdf"), bytes: compiled.pdf },
+            source: TypstSource { path: self.stem, text: self.source },
+            warnings: compiled.warnings,
+            pages: Some(compiled.pages),
+            preview: compiled.preview,
+        })
+    }
 }
 
 /// Compiles typst source into a PDF output at `stem.pdf`.
@@ -126,13 +171,7 @@ pub fn compile_pdf(
     plan: &Plan,
     extras: &[ExtraFile],
 ) -> Result<RenderedPdf, RenderError> {
-    let name = stem.display().to_string();
-    let compiled = engine.compile(&name, source.clone(), plan.info.date, extras)?;
-    Ok(RenderedPdf {
-        file: OutputFile { path: stem.with_extension("pdf"), bytes: compiled.pdf },
-        source: TypstSource { path: stem, text: source },
-        warnings: compiled.warnings,
-    })
+    PdfDoc { stem, source, date: plan.info.date, extras: extras.to_vec() }.compile(engine)
 }
 
 /// A name that is safe as a file name on Windows, macOS and Linux: path separators,

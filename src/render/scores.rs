@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::context::date_with_weekday;
 use super::engine::{Engine, RenderError};
-use super::{RenderedPdf, compile_pdf, sanitize_file_name};
+use super::{PdfDoc, RenderedPdf, sanitize_file_name};
 use crate::model::{self, CategoryId, DeptId, MemberRole, Plan, Points};
 use crate::score::{DeptResult, Results, Versus};
 
@@ -352,6 +352,20 @@ fn merge_spans(lines: &mut [ReportLine]) {
     }
 }
 
+/// One department's report, ready to typeset.
+pub fn report_doc(
+    engine: &Engine,
+    plan: &Plan,
+    head: &Head,
+    results: &Results,
+    dept: DeptId,
+) -> Result<PdfDoc, RenderError> {
+    let report = report(plan, results, dept);
+    let source =
+        engine.templates().render("report.typ.j2", &ReportContext { h: head, d: &report })?;
+    Ok(PdfDoc { stem: report_stem(plan, dept), source, date: plan.info.date, extras: Vec::new() })
+}
+
 /// Renders one department's report.
 pub fn render_report(
     engine: &Engine,
@@ -360,10 +374,7 @@ pub fn render_report(
     results: &Results,
     dept: DeptId,
 ) -> Result<RenderedPdf, RenderError> {
-    let report = report(plan, results, dept);
-    let source =
-        engine.templates().render("report.typ.j2", &ReportContext { h: head, d: &report })?;
-    compile_pdf(engine, report_stem(plan, dept), source, plan, &[])
+    report_doc(engine, plan, head, results, dept)?.compile(engine)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -518,6 +529,19 @@ pub fn workbook_path(plan: &Plan) -> PathBuf {
     )))
 }
 
+/// The signed summary for the leadership group, ready to typeset.
+pub fn summary_doc(
+    engine: &Engine,
+    plan: &Plan,
+    head: &Head,
+    results: &Results,
+) -> Result<PdfDoc, RenderError> {
+    let summary = summary(plan, results);
+    let source =
+        engine.templates().render("summary.typ.j2", &SummaryContext { h: head, s: &summary })?;
+    Ok(PdfDoc { stem: summary_stem(plan), source, date: plan.info.date, extras: Vec::new() })
+}
+
 /// Renders the signed summary for the leadership group.
 pub fn render_summary(
     engine: &Engine,
@@ -525,10 +549,7 @@ pub fn render_summary(
     head: &Head,
     results: &Results,
 ) -> Result<RenderedPdf, RenderError> {
-    let summary = summary(plan, results);
-    let source =
-        engine.templates().render("summary.typ.j2", &SummaryContext { h: head, s: &summary })?;
-    compile_pdf(engine, summary_stem(plan), source, plan, &[])
+    summary_doc(engine, plan, head, results)?.compile(engine)
 }
 
 #[cfg(test)]
