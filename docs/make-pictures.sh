@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the README's pictures from the bundled sample: the first page of every PDF
-# output, as PNG under docs/. Needs pdftoppm (Debian: poppler-utils).
+# output, as PNG under docs/, and the 正文 sheet of docs/正文示例.txt beside the first two
+# pages of the notice it gives. Needs pdftoppm (Debian: poppler-utils) and LibreOffice's
+# soffice (Debian: libreoffice-calc-nogui) to print the sheet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp -d)
@@ -21,4 +23,14 @@ for p in $(seq 1 "$pages"); do
     break
   fi
 done
+# The wording picture: the sheet as `kaoping init` lays it out, printed by LibreOffice, and
+# the notice built from the sample with that wording.
+cargo run --release --quiet --example sample -- --body docs/正文示例.txt "$out/正文示例.xlsx"
+cargo run --release --quiet --example sample -- --wording-sheet docs/正文示例.txt "$out/正文.xlsx"
+soffice -env:UserInstallation="file://$out/soffice" --headless --convert-to pdf --outdir "$out" "$out/正文.xlsx" >/dev/null
+pdftoppm -r 80 -png -f 1 -l 1 -singlefile -x 40 -y 55 -W 600 -H 340 "$out/正文.pdf" docs/wording-sheet
+cargo run --release --quiet -- build "$out/正文示例.xlsx" -o "$out/wording" --no-system-fonts --quiet
+pdftoppm -r 50 -png -f 1 -l 2 "$out"/wording/*实施方案.pdf "$out/wording-notice"
+mv "$out"/wording-notice-1.png docs/wording-notice-1.png
+mv "$out"/wording-notice-2.png docs/wording-notice-2.png
 ls -l docs/*.png

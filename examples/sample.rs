@@ -4,12 +4,14 @@
 //! cargo run --example sample                          # input/2021年度绩效考评（示例）.xlsx
 //! cargo run --example sample -- OUT.xlsx              # the reference sample elsewhere
 //! cargo run --example sample -- --synthetic N OUT.xlsx [SEED]
+//! cargo run --example sample -- --body WORDING.txt OUT.xlsx   # the reference with a 正文 sheet
+//! cargo run --example sample -- --wording-sheet WORDING.txt OUT.xlsx   # that sheet alone, as init lays it out
 //! ```
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use kaoping::sample::{self, Book};
+use kaoping::sample;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,9 +29,32 @@ fn main() -> ExitCode {
             };
             (sample::synthetic(n, seed), PathBuf::from(out))
         }
+        [flag, wording, out] if flag == "--body" || flag == "--wording-sheet" => {
+            let paragraphs = match std::fs::read_to_string(wording) {
+                Ok(text) => text
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(String::from)
+                    .collect::<Vec<_>>(),
+                Err(e) => return usage(&format!("cannot read {wording} ({e})")),
+            };
+            if flag == "--wording-sheet" {
+                return finish(
+                    kaoping::forms::wording_workbook(&paragraphs).map_err(Into::into),
+                    Path::new(out),
+                );
+            }
+            let mut book = sample::reference_2021();
+            book.set_body(&paragraphs);
+            (book, PathBuf::from(out))
+        }
         _ => return usage("unexpected arguments"),
     };
-    match write(&book, &out) {
+    finish(book.to_xlsx_bytes().map_err(Into::into), &out)
+}
+
+fn finish(bytes: Result<Vec<u8>, Box<dyn std::error::Error>>, out: &Path) -> ExitCode {
+    match bytes.and_then(|bytes| write(&bytes, out)) {
         Ok(()) => {
             println!("wrote {}", out.display());
             ExitCode::SUCCESS
@@ -41,8 +66,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn write(book: &Book, out: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let bytes = book.to_xlsx_bytes()?;
+fn write(bytes: &[u8], out: &Path) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
@@ -52,6 +76,8 @@ fn write(book: &Book, out: &Path) -> Result<(), Box<dyn std::error::Error>> {
 
 fn usage(problem: &str) -> ExitCode {
     eprintln!("error: {problem}");
-    eprintln!("usage: sample [OUT.xlsx] | sample --synthetic N OUT.xlsx [SEED]");
+    eprintln!(
+        "usage: sample [OUT.xlsx] | sample --synthetic N OUT.xlsx [SEED] | sample --body WORDING.txt OUT.xlsx | sample --wording-sheet WORDING.txt OUT.xlsx"
+    );
     ExitCode::from(2)
 }

@@ -413,22 +413,12 @@ pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Workbook>, crate::workbook::
     crate::workbook::collect_inputs(paths)?.iter().map(|p| crate::workbook::open(p)).collect()
 }
 
-/// The folders inputs are read from, which the output folder must stay out of.
+/// The folders given as inputs, which the output folder must stay out of: every workbook
+/// in them is read, so outputs written there would be read back by the next build. A
+/// workbook *file* reads nothing else from its folder, so an output folder beside it is
+/// fine, however the path is spelled.
 pub fn input_dirs(paths: &[PathBuf]) -> Vec<PathBuf> {
-    paths
-        .iter()
-        .map(
-            |p| {
-                if p.is_dir() {
-                    p.clone()
-                } else {
-                    p.parent().map(PathBuf::from).unwrap_or_default()
-                }
-            },
-        )
-        .map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p })
-        .filter(|p| p != std::path::Path::new("."))
-        .collect()
+    paths.iter().filter(|p| p.is_dir()).cloned().collect()
 }
 
 #[cfg(test)]

@@ -16,8 +16,10 @@ use rust_xlsxwriter::{
 };
 
 use crate::model::{CategoryId, DeptId, GroupId, IndicatorId, MemberId, Plan, ScoringMethod};
+use crate::render::body::{WordingContext, WordingGroup, builtin_lines};
 use crate::render::sanitize_file_name;
-use crate::sample::{CellFormats, Value, display_width, excel_date, write_value};
+use crate::render::templates::{TemplateError, Templates};
+use crate::xlsx_cells::{CellFormats, Value, display_width, excel_date, write_value};
 
 const HEADER_FILL: u32 = 0xD9E1F2;
 /// The example rows of the blank workbook: grey italic on a light grey fill.
@@ -81,6 +83,11 @@ fn col(name: &'static str, required: bool, help: &'static str, example: Value, r
 enum Prefill {
     /// One example row made of the columns' examples, marked as such.
     Example,
+    /// The columns' examples and further example rows: the example groups need two
+    /// categories, so that the built-in wording of 正文 names groups that exist.
+    Examples(Vec<Vec<Value>>),
+    /// The built-in wording of the notice's body, one paragraph a row (正文).
+    Wording,
     /// Real rows that may stay as they are (the default grading rules).
     Defaults(Vec<Vec<Value>>, &'static str),
 }
@@ -229,6 +236,13 @@ fn facts(year: i32) -> Vec<Fact> {
             t("印章.png"),
             Free,
         ),
+        fact(
+            "上年度结果",
+            false,
+            "上年度 kaoping 生成的“……考评结果汇总.xlsx”，路径相对于本工作簿所在的文件夹；填写后考评报告和汇总表与上年度比较。也可以把该文件和本工作簿一起交给 kaoping build。",
+            Value::text(format!("{}年度绩效考评结果汇总.xlsx", year - 1)),
+            Free,
+        ),
     ]
 }
 
@@ -252,8 +266,15 @@ fn sheet_specs(year: i32) -> Vec<SheetSpec> {
                 ),
                 col("负责人", false, "部门主要负责人。", t("张伟"), Free),
                 col("简称", false, "部门名称较长时在表格中使用的简称。", e.clone(), Free),
+                col(
+                    "原名称",
+                    false,
+                    "部门更名或合并后，填写它在上年度考评结果中的名称，以便与上年度比较；未填写且上年度没有同名部门的，按新增部门处理。",
+                    e.clone(),
+                    Free,
+                ),
             ],
-            prefill: Prefill::Example,
+            prefill: Prefill::Examples(vec![vec![t("教务处"), t("处（室）"), t("刘芳")]]),
         },
         SheetSpec {
             name: "领导小组",
@@ -303,7 +324,15 @@ fn sheet_specs(year: i32) -> Vec<SheetSpec> {
                 ),
                 col("联系电话", false, "", t("13800000000"), Free),
             ],
-            prefill: Prefill::Example,
+            prefill: Prefill::Examples(vec![vec![
+                t("处（室）考评组"),
+                t("处（室）"),
+                t("组长"),
+                t("陈静"),
+                t("党委委员、副院长"),
+                t("医学院"),
+                t("13900000000"),
+            ]]),
         },
         SheetSpec {
             name: "日程",
@@ -328,7 +357,13 @@ fn sheet_specs(year: i32) -> Vec<SheetSpec> {
                 col("时间", true, "开始时间，如 10:30 或 下午4:00。", hm(10, 0).into(), Time),
                 col("地点", false, "", t("行政楼会议室"), Free),
             ],
-            prefill: Prefill::Example,
+            prefill: Prefill::Examples(vec![vec![
+                t("处（室）"),
+                t("教务处"),
+                ymd(year, 11, 30).into(),
+                hm(10, 0).into(),
+                t("行政楼会议室"),
+            ]]),
         },
         SheetSpec {
             name: "指标",
@@ -414,18 +449,89 @@ fn sheet_specs(year: i32) -> Vec<SheetSpec> {
                 "已填入默认定等规则（与不填本表效果相同），可按本单位的考评办法修改。",
             ),
         },
+        SheetSpec {
+            name: BODY_SHEET,
+            need: "可选",
+            purpose: "实施方案的正文，一段一行。已填入内置正文（上一年度实施方案的措辞），在此基础上修改即可；删除本表则使用内置正文。\n从 Word 粘贴：在 Word 中选中正文复制，单击本表 A2 单元格（不要双击进入编辑状态）后粘贴，每段自动占一行；粘贴进同一个单元格也可以，会按换行分成多段。\n占位符自动填入：文件信息各项目写成 {单位名称}、{年度}、{领导小组办公室} 等（日期印成 2021年11月29日）；另有 {单位简称} {部门类别} {考评日期} {自查截止} {动员会日期} {动员会时刻} {考评组数} {具体工作负责人数}。要印出花括号本身，写 {{ 和 }}。\n单独一行的【领导小组名单】或【考评组名单：组名】换成对齐的人员名单（组名与考评组表一致）。\n红头、文号、标题、主送机关、附件说明、落款和版记仍来自其他表，不要写进本表。",
+            columns: vec![col(
+                "正文",
+                true,
+                "一行一段。层次由开头的编号决定：“一、”黑体，“（一）”楷体，“1.”仿宋加粗，“（1）”仿宋。没有句读标点的编号行是标题，与下一段排在同一页；编号后首句以“。”结束且后面还有内容的，首句按该层次的字体排，其余为仿宋。",
+                t("（一）坚持客观公正、民主公平、注重实绩的原则；"),
+                Free,
+            )],
+            prefill: Prefill::Wording,
+        },
     ]
+}
+
+/// The optional sheet of the notice's wording.
+const BODY_SHEET: &str = "正文";
+
+/// The rows a sheet of the blank workbook is prefilled with (examples or defaults).
+fn prefilled_rows(spec: &SheetSpec) -> Vec<Vec<Value>> {
+    match &spec.prefill {
+        Prefill::Example => vec![spec.columns.iter().map(|c| c.example.clone()).collect()],
+        Prefill::Examples(more) => {
+            let mut rows = vec![spec.columns.iter().map(|c| c.example.clone()).collect()];
+            rows.extend(more.iter().cloned());
+            rows
+        }
+        Prefill::Defaults(rows, _) => rows.clone(),
+        Prefill::Wording => Vec::new(),
+    }
+}
+
+/// The built-in wording for the example rows: its groups are the 考评组 examples, the
+/// categories they draw members from follow 所在部门 through the 部门 examples, and every
+/// optional fact counts as filled (each has an example), so the sheet shows all wording.
+fn example_wording(specs: &[SheetSpec]) -> Result<Vec<String>, XlsxError> {
+    let rows =
+        |name: &str| specs.iter().find(|s| s.name == name).map(prefilled_rows).unwrap_or_default();
+    let text = |row: &[Value], i: usize| {
+        row.get(i).and_then(Value::as_text).unwrap_or_default().to_string()
+    };
+    let departments = rows("部门");
+    let category_of =
+        |dept: &str| departments.iter().find(|d| text(d, 0) == dept).map(|d| text(d, 1));
+    let mut groups: Vec<WordingGroup> = Vec::new();
+    for member in rows("考评组") {
+        let (name, target) = (text(&member, 0), text(&member, 1));
+        let index = match groups.iter().position(|g| g.name == name) {
+            Some(i) => i,
+            None => {
+                groups.push(WordingGroup { name, target: target.clone(), drawn_from: Vec::new() });
+                groups.len() - 1
+            }
+        };
+        if let Some(home) = category_of(&text(&member, 5))
+            && home != target
+            && !groups[index].drawn_from.contains(&home)
+        {
+            groups[index].drawn_from.push(home);
+        }
+    }
+    let context = WordingContext {
+        org_short: "学院".to_string(),
+        groups,
+        filled: crate::model::body::info_keys().collect(),
+    };
+    let fail = |e: TemplateError| XlsxError::ParameterError(e.to_string());
+    let templates = Templates::load(None).map_err(fail)?;
+    builtin_lines(&templates, &context).map_err(fail)
 }
 
 /// The blank input workbook of `kaoping init`.
 ///
 /// Sheets: `说明` (what each sheet and column is for, with examples), then every sheet of
 /// the input contract with its header in row 1. 文件信息 lists every fact with 内容 empty
-/// except 年度. The other sheets hold one example row (grey italic on grey, with a note on
-/// its first cell) that is real, mutually consistent data: once 文件信息 is filled in, the
+/// except 年度. The other sheets hold example rows (grey italic on grey, with a note on
+/// the first cell) that are real, mutually consistent data: once 文件信息 is filled in, the
 /// workbook passes `check` as it is, so the examples show exactly what valid input looks
 /// like, and whatever of them is left behind is checked like the rest instead of being
-/// silently skipped or breaking the check. 定等规则 holds the default rules instead.
+/// silently skipped or breaking the check. 定等规则 holds the default rules instead, and
+/// 正文 the built-in wording, placeholders intact, for the example groups (two, as in the
+/// reference plan, whose wording it therefore reproduces).
 ///
 /// Cells that take values from a list have drop-downs or checks (小组职务, 类型, 计分方法;
 /// 类别 and 考评对象 against the 部门 sheet; 部门 columns as a drop-down of 部门名称), dates,
@@ -452,10 +558,14 @@ pub fn blank_workbook(year: i32) -> Result<Vec<u8>, XlsxError> {
     );
     let facts = facts(year);
     let specs = sheet_specs(year);
+    let wording = example_wording(&specs)?;
     guide_sheet(workbook.add_worksheet(), year, &facts, &specs)?;
     facts_sheet(workbook.add_worksheet(), year, &facts)?;
     for spec in &specs {
-        table_sheet(workbook.add_worksheet(), year, spec)?;
+        match spec.prefill {
+            Prefill::Wording => wording_sheet(workbook.add_worksheet(), spec, &wording)?,
+            _ => table_sheet(workbook.add_worksheet(), year, spec)?,
+        }
     }
     workbook.save_to_buffer()
 }
@@ -522,7 +632,8 @@ fn guide_sheet(
     ws.write_string_with_format(0, 0, format!("{year}年度绩效考评工作簿 填写说明"), &title)?;
     let notes = [
         "填写顺序：文件信息 → 部门 → 领导小组 → 考评组 → 日程 → 指标；评分可以录入“评分”表，也可以用 kaoping forms 为各考评组生成评分表分发填写。",
-        "各表第 2 行（灰色斜体）是示例，会被当作真实数据读取：请改成本单位的内容，或删除该行。",
+        "各表灰色斜体的行是示例，会被当作真实数据读取：请改成本单位的内容，或删除这些行。",
+        "“正文”表是实施方案的正文（已填入上一年度的措辞），一段一行，可直接修改或从 Word 粘贴；删除该表则使用内置正文。",
         "表头文字和工作表名称不要改动；列的顺序可以调整，也可以增加其他列（不会读取）。",
         "日期写成 2021-11-29 或 2021年11月29日，时间写成 10:30 或 下午4:00；一格中有多个部门时用顿号（、）分隔。",
         "填好后运行 kaoping check 检查，有问题的单元格会逐一列出。",
@@ -669,15 +780,18 @@ fn table_sheet(ws: &mut Worksheet, year: i32, spec: &SheetSpec) -> Result<(), Xl
         ws.add_data_validation(1, c16, last_row, c16, &rule)?;
     }
     match &spec.prefill {
-        Prefill::Example => {
+        Prefill::Example | Prefill::Examples(_) => {
             let base = example_format();
             let formats = CellFormats::on(&base);
-            for (c, column) in spec.columns.iter().enumerate() {
-                // Fill the empty example cells too, so the whole row reads as one example.
-                ws.write_blank(1, c as u16, &base)?;
-                write_value(ws, 1, c as u16, &column.example, &formats)?;
+            for (r, row) in prefilled_rows(spec).iter().enumerate() {
+                for c in 0..spec.columns.len() {
+                    let at = (1 + r as u32, c as u16);
+                    // Fill the empty example cells too, so the whole row reads as one example.
+                    ws.write_blank(at.0, at.1, &base)?;
+                    write_value(ws, at.0, at.1, row.get(c).unwrap_or(&Value::Empty), &formats)?;
+                }
             }
-            let note = "示例行：照此格式填写，然后把本行改成本单位的内容，或删除本行。\n本行不会被自动跳过，留下的内容会当作真实数据读取。";
+            let note = "示例行（灰色）：照此格式填写，然后改成本单位的内容，或删除示例行。\n示例行不会被自动跳过，留下的内容会当作真实数据读取。";
             ws.insert_note(1, 0, &quiet_note(note))?;
         }
         Prefill::Defaults(rows, note) => {
@@ -688,8 +802,57 @@ fn table_sheet(ws: &mut Worksheet, year: i32, spec: &SheetSpec) -> Result<(), Xl
             }
             ws.insert_note(1, 0, &quiet_note(note))?;
         }
+        Prefill::Wording => {}
     }
     ws.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// A workbook holding only a 正文 sheet with these paragraphs, laid out as `kaoping init`
+/// writes it (the README's picture of the sheet is made from it).
+///
+/// # Errors
+/// Whatever rust_xlsxwriter rejects (a paragraph beyond Excel's 32,767 characters).
+///
+/// # Examples
+/// ```
+/// let bytes = kaoping::forms::wording_workbook(&["一、总则".to_string()]).unwrap();
+/// assert_eq!(&bytes[..2], b"PK");
+/// ```
+pub fn wording_workbook(paragraphs: &[String]) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let created = excel_date(ymd(2021, 1, 1))?;
+    workbook.set_properties(&DocProperties::new().set_creation_datetime(&created));
+    let spec = sheet_specs(2021).into_iter().find(|s| s.name == BODY_SHEET);
+    let spec = spec.ok_or_else(|| XlsxError::ParameterError("正文 sheet spec".into()))?;
+    wording_sheet(workbook.add_worksheet(), &spec, paragraphs)?;
+    workbook.save_to_buffer()
+}
+
+/// The 正文 sheet: one wide wrapped column, a paragraph a row, the way it reads when
+/// printed; the header's note says how to edit it.
+fn wording_sheet(
+    ws: &mut Worksheet,
+    spec: &SheetSpec,
+    paragraphs: &[String],
+) -> Result<(), XlsxError> {
+    const WIDTH: f64 = 72.0;
+    ws.set_name(spec.name)?;
+    ws.write_string_with_format(0, 0, BODY_SHEET, &header_format())?;
+    ws.set_column_width(0, WIDTH)?;
+    let wrap = wrap_format();
+    for (r, paragraph) in paragraphs.iter().enumerate() {
+        let row = 1 + r as u32;
+        ws.write_string_with_format(row, 0, paragraph, &wrap)?;
+        let height = lines(paragraph, WIDTH);
+        if height > 1 {
+            ws.set_row_height(row, height as f64 * LINE_HEIGHT)?;
+        }
+    }
+    let note = format!("{}\n详见“说明”工作表。", spec.columns[0].help);
+    ws.insert_note(0, 0, &quiet_note(&note).set_width(420).set_height(150))?;
+    ws.set_freeze_panes(1, 0)?;
+    ws.set_paper_size(9).set_print_fit_to_pages(1, 0).set_print_gridlines(true);
     Ok(())
 }
 

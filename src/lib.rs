@@ -14,5 +14,7 @@ pub mod model;
 pub mod render;
 pub mod sample;
 pub mod score;
+pub mod summary_format;
 pub mod workbook;
 pub mod write;
+pub mod xlsx_cells;

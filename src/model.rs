@@ -16,6 +16,10 @@ use serde::{Serialize, Serializer};
 
 use crate::finding::{CellRef, Location};
 
+pub mod body;
+
+pub use body::{Body, Paragraph};
+
 /// An amount of points in exact hundredths (`92.5` is `Points(9250)`). Input scores,
 /// maxima and bonus items never need more than two decimals; keeping them as integers
 /// means sums never drift the way binary floats do.
@@ -223,7 +227,45 @@ pub struct Plan {
     pub adjustments: Vec<Adjustment>,
     /// Highest grade first; the last one catches every total below the others.
     pub grading: Vec<GradeRule>,
+    /// The 正文 sheet's wording; `None` for the built-in wording.
+    pub body: Option<Body>,
+    /// Last year's results, when its summary workbook was given.
+    pub last_year: Option<LastYear>,
 }
+
+/// Every 项目 of the 文件信息 sheet, as the input contract lists them, and whether it is
+/// required: the one list that check reads by and the wording's placeholders are named by.
+pub const INFO_FACTS: [(&str, bool); 26] = [
+    ("单位名称", true),
+    ("单位简称", false),
+    ("年度", true),
+    ("发文机关标志", false),
+    ("发文字号", false),
+    ("标题", false),
+    ("主送机关", false),
+    ("依据文件", false),
+    ("发文机关署名", true),
+    ("成文日期", true),
+    ("考评开始日期", true),
+    ("考评结束日期", true),
+    ("自查截止日期", true),
+    ("动员会时间", true),
+    ("动员会地点", true),
+    ("动员会参加人员", false),
+    ("领导小组办公室", true),
+    ("办公室主任", false),
+    ("办公室副主任", false),
+    ("抄送", false),
+    ("印发机关", false),
+    ("印发日期", false),
+    ("计分方法", false),
+    ("加分上限", false),
+    ("印章图片", false),
+    ("上年度结果", false),
+];
+
+/// The 文件信息 item that names a file for kaoping to read rather than wording to print.
+pub const LAST_YEAR_FACT: &str = "上年度结果";
 
 /// The facts of the 文件信息 sheet.
 #[derive(Debug, Clone, Serialize)]
@@ -312,6 +354,15 @@ pub struct Department {
     pub head: Option<String>,
     /// 简称
     pub short: Option<String>,
+    /// 原名称: the name last year's results know this department by.
+    pub former_name: Option<FormerName>,
+    pub origin: Origin,
+}
+
+/// A department's 原名称 and the cell it was typed in.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormerName {
+    pub name: String,
     pub origin: Origin,
 }
 
@@ -507,6 +558,45 @@ impl GradeRule {
             rule("不合格", 0, None),
         ]
     }
+}
+
+/// Last year's results as last year's summary workbook states them: read, never
+/// recomputed, and matched to this year's departments.
+#[derive(Debug, Clone, Serialize)]
+pub struct LastYear {
+    /// 年度 of the summary (always this year's 年度 − 1).
+    pub year: i32,
+    /// The summary workbook it came from.
+    pub file: PathBuf,
+    /// Indexed by [`DeptId`]; `None` for a department that is new this year (新增).
+    matches: Vec<Option<LastYearResult>>,
+}
+
+impl LastYear {
+    /// `matches` holds one entry per department of the plan, in 部门 order.
+    pub fn new(year: i32, file: PathBuf, matches: Vec<Option<LastYearResult>>) -> Self {
+        Self { year, file, matches }
+    }
+
+    /// What last year's summary says about this department; `None` when it is new.
+    pub fn of(&self, dept: DeptId) -> Option<&LastYearResult> {
+        self.matches.get(dept.0).and_then(Option::as_ref)
+    }
+}
+
+/// One row of last year's 汇总.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LastYearResult {
+    /// The department's name last year (its 原名称 when it was renamed).
+    pub name: String,
+    /// Whether it was in the category it is in this year; ranks compare only then.
+    pub same_category: bool,
+    pub total: Points,
+    pub rank: usize,
+    /// 建议等次 as printed.
+    pub grade: String,
+    /// The row's 部门 cell in last year's summary.
+    pub origin: Origin,
 }
 
 impl Plan {

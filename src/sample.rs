@@ -9,8 +9,12 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Weekday};
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Formula, Workbook, XlsxError};
+use chrono::{Datelike, Days, NaiveDate, NaiveTime, Weekday};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
+
+// The cell value a sample describes is the one every workbook writer writes.
+pub use crate::xlsx_cells::Value;
+use crate::xlsx_cells::{CellFormats, col_num, display_width, write_value};
 
 /// The file name of the reference sample inside `input/`.
 pub const REFERENCE_FILE_NAME: &str = "2021年度绩效考评（示例）.xlsx";
@@ -35,94 +39,6 @@ pub struct SheetData {
     /// Blank rows written above the header, because the reader must find the header as the
     /// first non-empty row rather than assume row 1.
     pub blank_rows_above: u32,
-}
-
-/// One cell value, in the forms Excel and WPS actually store.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    /// No cell at all.
-    Empty,
-    /// A string cell, written verbatim (no trimming), so tests can add stray spaces. An empty
-    /// string is written as a blank cell (rust_xlsxwriter does so), so it reads back as empty.
-    Text(String),
-    /// A number cell.
-    Number(f64),
-    /// A real Excel date, formatted `yyyy-mm-dd`.
-    Date(NaiveDate),
-    /// A real Excel date-time, formatted `yyyy-mm-dd hh:mm`.
-    DateTime(NaiveDateTime),
-    /// A real Excel time, formatted `hh:mm`.
-    Time(NaiveTime),
-    /// A formula with a numeric cached result (the reader must use the cached value).
-    Formula { formula: String, cached: f64 },
-    /// The formula `=1/0` whose cached result is `#DIV/0!`; calamine reads it as
-    /// `Data::Error(CellErrorType::Div0)`.
-    ErrorDiv0,
-}
-
-impl Value {
-    /// A text cell.
-    pub fn text(s: impl Into<String>) -> Self {
-        Value::Text(s.into())
-    }
-
-    /// The text of a [`Value::Text`] cell, `None` for any other kind.
-    pub fn as_text(&self) -> Option<&str> {
-        match self {
-            Value::Text(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    /// The number of a [`Value::Number`] cell, `None` for any other kind.
-    pub fn as_number(&self) -> Option<f64> {
-        match self {
-            Value::Number(n) => Some(*n),
-            _ => None,
-        }
-    }
-}
-
-impl From<&str> for Value {
-    fn from(s: &str) -> Self {
-        Value::Text(s.to_owned())
-    }
-}
-
-impl From<String> for Value {
-    fn from(s: String) -> Self {
-        Value::Text(s)
-    }
-}
-
-impl From<f64> for Value {
-    fn from(n: f64) -> Self {
-        Value::Number(n)
-    }
-}
-
-impl From<i32> for Value {
-    fn from(n: i32) -> Self {
-        Value::Number(f64::from(n))
-    }
-}
-
-impl From<NaiveDate> for Value {
-    fn from(d: NaiveDate) -> Self {
-        Value::Date(d)
-    }
-}
-
-impl From<NaiveDateTime> for Value {
-    fn from(dt: NaiveDateTime) -> Self {
-        Value::DateTime(dt)
-    }
-}
-
-impl From<NaiveTime> for Value {
-    fn from(t: NaiveTime) -> Self {
-        Value::Time(t)
-    }
 }
 
 impl SheetData {
@@ -243,6 +159,20 @@ impl Book {
         self
     }
 
+    /// Gives the book a 正文 sheet holding these paragraphs, one a row (replacing any).
+    pub fn set_body<S: AsRef<str>>(
+        &mut self,
+        paragraphs: impl IntoIterator<Item = S>,
+    ) -> &mut Self {
+        self.remove_sheet("正文");
+        let mut sheet = SheetData::new("正文", &["正文"]);
+        for paragraph in paragraphs {
+            sheet.push_row(vec![Value::text(paragraph.as_ref())]);
+        }
+        self.sheets.push(sheet);
+        self
+    }
+
     /// Writes the book as an `.xlsx` file in memory. Dates, date-times and times become real
     /// Excel serial values with a date format, numbers stay numbers, headers are bold. The
     /// output is byte-identical from call to call: the creation time is fixed.
@@ -286,102 +216,6 @@ impl Book {
     }
 }
 
-/// Formats for the kinds of [`Value`], built on one base format: plain for sample data,
-/// styled for the example rows of `kaoping init`, so both write cells the same way.
-#[derive(Debug, Clone)]
-pub struct CellFormats {
-    /// Text and numbers.
-    pub text: Format,
-    /// [`Value::Date`]: `yyyy-mm-dd`.
-    pub date: Format,
-    /// [`Value::DateTime`]: `yyyy-mm-dd hh:mm`.
-    pub datetime: Format,
-    /// [`Value::Time`]: `hh:mm`.
-    pub time: Format,
-}
-
-impl CellFormats {
-    /// The cell formats on top of `base` (font, fill, protection…).
-    pub fn on(base: &Format) -> Self {
-        CellFormats {
-            text: base.clone(),
-            date: base.clone().set_num_format("yyyy-mm-dd"),
-            datetime: base.clone().set_num_format("yyyy-mm-dd hh:mm"),
-            time: base.clone().set_num_format("hh:mm"),
-        }
-    }
-}
-
-fn col_num(c: usize) -> Result<u16, XlsxError> {
-    u16::try_from(c).map_err(|_| XlsxError::RowColumnLimitError)
-}
-
-/// A chrono date as an Excel date.
-///
-/// # Errors
-/// A year Excel cannot hold (before 1900 or after 9999).
-pub fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
-    // Years and months outside u16/u8 are impossible for chrono dates Excel accepts at all,
-    // so an out-of-range year is reported as Excel's own date-range error.
-    let year = u16::try_from(d.year()).map_err(|_| XlsxError::DateTimeRangeError(d.to_string()))?;
-    ExcelDateTime::from_ymd(year, d.month() as u8, d.day() as u8)
-}
-
-fn excel_time(t: NaiveTime) -> Result<ExcelDateTime, XlsxError> {
-    ExcelDateTime::from_hms(t.hour() as u16, t.minute() as u8, t.second())
-}
-
-/// Writes one cell as the kind of cell Excel would store: text, number, a real date or
-/// time with its number format, or a formula with its cached result. [`Value::Empty`]
-/// writes nothing.
-///
-/// # Errors
-/// A position beyond Excel's limits, a date before 1900, text over 32,767 characters.
-pub fn write_value(
-    ws: &mut rust_xlsxwriter::Worksheet,
-    row: u32,
-    col: u16,
-    value: &Value,
-    formats: &CellFormats,
-) -> Result<(), XlsxError> {
-    match value {
-        Value::Empty => {}
-        Value::Text(s) => {
-            ws.write_string_with_format(row, col, s, &formats.text)?;
-        }
-        Value::Number(n) => {
-            ws.write_number_with_format(row, col, *n, &formats.text)?;
-        }
-        Value::Date(d) => {
-            ws.write_datetime_with_format(row, col, excel_date(*d)?, &formats.date)?;
-        }
-        Value::DateTime(dt) => {
-            let t = dt.time();
-            let v =
-                excel_date(dt.date())?.and_hms(t.hour() as u16, t.minute() as u8, t.second())?;
-            ws.write_datetime_with_format(row, col, v, &formats.datetime)?;
-        }
-        Value::Time(t) => {
-            ws.write_datetime_with_format(row, col, excel_time(*t)?, &formats.time)?;
-        }
-        Value::Formula { formula, cached } => {
-            ws.write_formula_with_format(
-                row,
-                col,
-                Formula::new(formula).set_result(cached.to_string()),
-                &formats.text,
-            )?;
-        }
-        Value::ErrorDiv0 => {
-            // rust_xlsxwriter marks a cached result spelled exactly like an Excel error as
-            // t="e", which is what Excel itself writes for a formula that fails.
-            let formula = Formula::new("=1/0").set_result("#DIV/0!");
-            ws.write_formula_with_format(row, col, formula, &formats.text)?;
-        }
-    }
-    Ok(())
-}
-
 /// Column widths in Excel character units, wide enough for the content (CJK characters count
 /// double) so the sample is pleasant to open, capped so long texts do not make huge columns.
 fn column_widths(sheet: &SheetData) -> Vec<f64> {
@@ -410,12 +244,6 @@ fn column_widths(sheet: &SheetData) -> Vec<f64> {
             (widest + 2).clamp(6, 60) as f64
         })
         .collect()
-}
-
-/// The width of text in Excel's character units: CJK and other non-ASCII characters count
-/// double.
-pub fn display_width(s: &str) -> usize {
-    s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
 }
 
 /// A tiny deterministic generator (Knuth's MMIX LCG), so samples need no `rand` crate and
@@ -667,7 +495,7 @@ pub fn reference_2021() -> Book {
         ("主送机关", "学院各二级学院、处（室）".into()),
         (
             "依据文件",
-            "《2021阿克苏地区绩效综合考评办法》、《阿克苏职业技术学院2021年度绩效考评实施办法》（阿职院党办发〔2021〕41号）".into(),
+            "《2021阿克苏地区绩效综合考评办法》、《阿克苏职业技术学院2021年度绩效考评实施办法》（阿职院党办发[2021]41号）".into(),
         ),
         ("发文机关署名", "阿克苏职业技术学院办公室".into()),
         ("成文日期", date(2021, 11, 8).into()),

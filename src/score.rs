@@ -19,7 +19,8 @@ use num_traits::Zero;
 use serde::Serialize;
 
 use crate::model::{
-    AdjustmentKind, CategoryId, DeptId, GradeRule, IndicatorId, Plan, Points, ScoringMethod,
+    AdjustmentKind, CategoryId, DeptId, GradeRule, IndicatorId, LastYearResult, Plan, Points,
+    ScoringMethod,
 };
 
 /// An exact number of hundredths of a point: the mean 10/3 points is `1000/3`.
@@ -86,6 +87,67 @@ pub struct DeptResult {
     pub of: usize,
     /// 建议等次
     pub grade: Grade,
+    /// Against last year's results; `None` when the build has none.
+    pub versus: Option<Versus>,
+}
+
+/// A department against last year's summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Versus {
+    /// 新增: last year's results do not know it.
+    New,
+    Compared {
+        last: LastYearResult,
+        /// This year's 总分 − last year's, both as printed.
+        total_change: Points,
+        rank_change: RankChange,
+    },
+}
+
+/// How a department's rank moved since last year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum RankChange {
+    /// Up this many places (`↑3`).
+    Up(usize),
+    /// Down this many places (`↓2`).
+    Down(usize),
+    /// `—`
+    Same,
+    /// Last year it was ranked in another category, so the ranks do not compare.
+    OtherCategory,
+}
+
+impl RankChange {
+    pub fn between(last_rank: usize, rank: usize) -> Self {
+        match rank.cmp(&last_rank) {
+            std::cmp::Ordering::Less => RankChange::Up(last_rank - rank),
+            std::cmp::Ordering::Greater => RankChange::Down(rank - last_rank),
+            std::cmp::Ordering::Equal => RankChange::Same,
+        }
+    }
+}
+
+/// `↑3`, `↓2`, `—`, `类别变更`: the one place a rank change becomes text.
+impl std::fmt::Display for RankChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RankChange::Up(n) => write!(f, "↑{n}"),
+            RankChange::Down(n) => write!(f, "↓{n}"),
+            RankChange::Same => f.write_str("—"),
+            RankChange::OtherCategory => f.write_str("类别变更"),
+        }
+    }
+}
+
+/// Compares a department's official figures with what last year's summary states.
+fn versus(last: Option<&LastYearResult>, result: &DeptResult) -> Versus {
+    let Some(last) = last else { return Versus::New };
+    let rank_change = if last.same_category {
+        RankChange::between(last.rank, result.rank)
+    } else {
+        RankChange::OtherCategory
+    };
+    Versus::Compared { last: last.clone(), total_change: result.total - last.total, rank_change }
 }
 
 impl DeptResult {
@@ -302,6 +364,12 @@ pub fn score(plan: &Plan) -> Results {
         categories.push(category_result(category, ranking, &departments, rules));
     }
 
+    if let Some(last_year) = &plan.last_year {
+        for result in &mut departments {
+            result.versus = Some(versus(last_year.of(result.dept), result));
+        }
+    }
+
     Results { departments, categories, ties }
 }
 
@@ -404,6 +472,7 @@ fn dept_result(
         rank: 0,
         of: 0,
         grade: Grade::new(GradeState::Proposed { rule: rules.len() - 1 }, rules),
+        versus: None,
     }
 }
 
@@ -593,6 +662,8 @@ pub(crate) mod tests {
                     scores: Vec::new(),
                     adjustments: Vec::new(),
                     grading: GradeRule::defaults(),
+                    body: None,
+                    last_year: None,
                 },
             }
         }
@@ -627,6 +698,7 @@ pub(crate) mod tests {
                 category,
                 head: None,
                 short: None,
+                former_name: None,
                 origin: origin("部门", row),
             });
             id
@@ -1074,5 +1146,44 @@ pub(crate) mod tests {
         // 30% of one department is no 优秀 place at all.
         assert_eq!(dept["grade"]["text"], "良好");
         assert_eq!(dept["grade"]["state"]["kind"], "proposed");
+    }
+
+    #[test]
+    fn last_year_is_compared_as_printed() {
+        use crate::model::LastYear;
+        let mut b = Builder::new();
+        let ds = b.with_totals("二级学院", &[9250, 8800, 9000]);
+        let last = |total: i64, rank: usize, same_category: bool| LastYearResult {
+            name: "旧名".into(),
+            same_category,
+            total: pts(total),
+            rank,
+            grade: "良好".into(),
+            origin: origin("汇总", 2),
+        };
+        b.plan.last_year = Some(LastYear::new(
+            2020,
+            "2020.xlsx".into(),
+            vec![Some(last(9015, 3, true)), None, Some(last(9500, 1, false))],
+        ));
+        let r = score(&b.plan);
+        let versus = |d: DeptId| r.department(d).versus.clone().unwrap();
+        assert_eq!(
+            versus(ds[0]),
+            Versus::Compared {
+                last: last(9015, 3, true),
+                total_change: pts(235),
+                rank_change: RankChange::Up(2),
+            }
+        );
+        assert_eq!(versus(ds[1]), Versus::New);
+        let Versus::Compared { total_change, rank_change, .. } = versus(ds[2]) else { panic!() };
+        assert_eq!((total_change, rank_change), (pts(-500), RankChange::OtherCategory));
+        assert_eq!(RankChange::between(2, 4).to_string(), "↓2");
+        assert_eq!(RankChange::between(3, 3).to_string(), "—");
+        assert_eq!(RankChange::between(4, 1).to_string(), "↑3");
+
+        b.plan.last_year = None;
+        assert_eq!(score(&b.plan).department(ds[0]).versus, None);
     }
 }

@@ -4,7 +4,7 @@
 //! with the closest known key as a suggestion, since it is most likely a typo of one.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use calamine::Data;
 use chrono::NaiveDate;
@@ -12,41 +12,13 @@ use chrono::NaiveDate;
 use super::sheets::INFO;
 use super::{Ctx, closest, key};
 use crate::finding::{CellRef, Location};
-use crate::model::{DocumentInfo, Points, ScoringMethod, full_date};
+use crate::model::INFO_FACTS as FACTS;
+use crate::model::{DocumentInfo, LAST_YEAR_FACT, Points, ScoringMethod, full_date};
 use crate::workbook::value::{self, ValueError};
 use crate::workbook::{TableRow, Workbook, required};
 
 const KEY: &str = "项目";
 const VALUE: &str = "内容";
-
-/// Every key the sheet may hold, and whether it is required.
-const FACTS: [(&str, bool); 25] = [
-    ("单位名称", true),
-    ("单位简称", false),
-    ("年度", true),
-    ("发文机关标志", false),
-    ("发文字号", false),
-    ("标题", false),
-    ("主送机关", false),
-    ("依据文件", false),
-    ("发文机关署名", true),
-    ("成文日期", true),
-    ("考评开始日期", true),
-    ("考评结束日期", true),
-    ("自查截止日期", true),
-    ("动员会时间", true),
-    ("动员会地点", true),
-    ("动员会参加人员", false),
-    ("领导小组办公室", true),
-    ("办公室主任", false),
-    ("办公室副主任", false),
-    ("抄送", false),
-    ("印发机关", false),
-    ("印发日期", false),
-    ("计分方法", false),
-    ("加分上限", false),
-    ("印章图片", false),
-];
 
 /// What the sheet gave: the document facts when all are valid, and the facts other sheets
 /// are checked against even when some unrelated fact failed.
@@ -56,6 +28,18 @@ pub(super) struct Info {
     /// 考评开始日期..=考评结束日期, when both are readable and in order.
     pub window: Option<(NaiveDate, NaiveDate)>,
     pub bonus_cap: Option<Points>,
+    /// 上年度结果: the summary workbook it names, found next to the workbook.
+    pub last_year: Option<NamedFile>,
+}
+
+/// A file a fact names, and where it was named.
+#[derive(Debug, Clone)]
+pub(super) struct NamedFile {
+    /// As typed.
+    pub typed: String,
+    /// Resolved against the workbook's folder.
+    pub path: PathBuf,
+    pub location: Location,
 }
 
 pub(super) fn check(ctx: &mut Ctx, book: &Workbook) -> Info {
@@ -117,6 +101,7 @@ fn read(ctx: &mut Ctx, book: &Workbook, facts: &mut Facts<'_>) -> Info {
     let scoring_method = facts.scoring_method(ctx);
     let bonus_cap = facts.bonus_cap(ctx);
     let seal = facts.seal(ctx, book);
+    let last_year = facts.last_year(ctx, book);
 
     // Dates in order, each reported at the later fact's cell.
     if let (Some(deadline), Some(start)) = (self_check_deadline, eval_start)
@@ -203,7 +188,7 @@ fn read(ctx: &mut Ctx, book: &Workbook, facts: &mut Facts<'_>) -> Info {
             org,
         })
     };
-    Info { doc, window, bonus_cap }
+    Info { doc, window, bonus_cap, last_year }
 }
 
 /// How the prose names the institution itself: `学院` for a 学院, `学校` for a 大学 or
@@ -324,7 +309,7 @@ impl Facts<'_> {
     }
 
     fn doc_number(&mut self, ctx: &mut Ctx) -> Option<String> {
-        let text = self.get(ctx, "发文字号", value::text)?;
+        let text = self.get(ctx, "发文字号", value::text_as_typed)?;
         let normalized = normalize_doc_number(&text);
         if normalized != text {
             self.warning(ctx, "发文字号", msg::doc_number_normalized(&text, &normalized));
@@ -361,6 +346,17 @@ impl Facts<'_> {
             return None;
         }
         Some(path)
+    }
+
+    fn last_year(&mut self, ctx: &mut Ctx, book: &Workbook) -> Option<NamedFile> {
+        const NAME: &str = LAST_YEAR_FACT;
+        let typed = self.get(ctx, NAME, value::text)?;
+        let path = book.path.parent().unwrap_or(Path::new("")).join(&typed);
+        if !path.is_file() {
+            self.error(ctx, NAME, msg::last_year_not_found(&typed, &path));
+            return None;
+        }
+        Some(NamedFile { typed, path, location: self.location(NAME) })
     }
 }
 
@@ -405,6 +401,13 @@ mod msg {
 
     pub fn seal_not_found(typed: &str, resolved: &Path) -> String {
         format!("找不到印章图片“{typed}”（按工作簿所在文件夹查找：{}）", resolved.display())
+    }
+
+    pub fn last_year_not_found(typed: &str, resolved: &Path) -> String {
+        format!(
+            "找不到上年度结果“{typed}”（按工作簿所在文件夹查找：{}）；应填写上年度 kaoping 生成的“……考评结果汇总.xlsx”的位置",
+            resolved.display()
+        )
     }
 
     pub fn deadline_not_before_start(deadline: NaiveDate, start: NaiveDate) -> String {
@@ -473,7 +476,9 @@ mod tests {
     #[test]
     fn missing_and_empty_required_facts() {
         let mut book = reference();
+        // Typed as GB/T 9704 wants, so that no cell's note moves with the removed row.
         book.set_fact("发文字号", "阿职院办发〔2021〕45号");
+        book.set_fact("依据文件", "《实施办法》（阿职院党办发〔2021〕41号）");
         sheet(&mut book, INFO).rows.remove(0);
         book.set_fact("动员会地点", Value::Empty);
         assert_eq!(

@@ -2,7 +2,8 @@
 //! finding on the way instead of stopping at the first bad cell.
 //!
 //! One submodule per sheet (or pair of related sheets), run in the order the sheets depend
-//! on each other: 文件信息, 部门, 领导小组 and 考评组, 日程, 指标, 评分, 加扣分, 定等规则.
+//! on each other: 文件信息, 部门, last year's results (another workbook, matched to 部门),
+//! 领导小组 and 考评组, 日程, 指标, 评分, 加扣分, 定等规则, 正文.
 //! Each reads its rows through the [`TableRow`](crate::workbook::TableRow) getters (which
 //! already refuse bad cells with a finding naming the cell), resolves names against what
 //! the earlier sheets defined and keeps what is valid. The [`Plan`] is assembled at the end,
@@ -17,9 +18,11 @@
 //! was the problem.
 
 mod adjust;
+mod body;
 mod grading;
 mod indicators;
 mod info;
+mod last_year;
 mod org;
 mod schedule;
 mod scores;
@@ -27,7 +30,7 @@ mod scores;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::finding::{Finding, Findings, Location};
+use crate::finding::{CellRef, Finding, Findings, Location};
 use crate::model::Plan;
 use crate::workbook::{Column, Sheet, Table, Workbook};
 
@@ -42,6 +45,21 @@ pub(crate) mod sheets {
     pub const SCORES: &str = "评分";
     pub const ADJUSTMENTS: &str = "加扣分";
     pub const GRADING: &str = "定等规则";
+    pub const BODY: &str = "正文";
+
+    /// Every sheet kaoping reads.
+    pub const ALL: [&str; 10] = [
+        INFO,
+        DEPARTMENTS,
+        LEADERSHIP,
+        GROUPS,
+        SCHEDULE,
+        INDICATORS,
+        SCORES,
+        ADJUSTMENTS,
+        GRADING,
+        BODY,
+    ];
 }
 
 /// The outcome of checking: every finding, and the plan when there is no error.
@@ -53,7 +71,8 @@ pub struct Checked {
 }
 
 /// Checks the main workbook (the one with a 文件信息 sheet) together with any extra score
-/// workbooks (a 评分 sheet only).
+/// workbooks (a 评分 sheet only) and last year's summary workbook (recognised by its
+/// sheets, see [`summary_format`](crate::summary_format)).
 ///
 /// Findings come in a fixed order: what the reader noted (merged cells…), which workbook is
 /// which, then the sheets in dependency order, each in row order. Nothing depends on hash
@@ -64,7 +83,7 @@ pub fn check(books: &[Workbook]) -> Checked {
         ctx.findings.extend(book.notes.iter().cloned());
     }
     let plan = match pick_books(&mut ctx, books) {
-        Some((main, extra)) => check_main(&mut ctx, main, &extra),
+        Some(picked) => check_main(&mut ctx, &picked),
         None => None,
     };
     let findings = ctx.findings;
@@ -72,9 +91,14 @@ pub fn check(books: &[Workbook]) -> Checked {
     Checked { plan, findings }
 }
 
-fn check_main(ctx: &mut Ctx, main: &Workbook, extra: &[&Workbook]) -> Option<Plan> {
+fn check_main(ctx: &mut Ctx, picked: &Picked<'_>) -> Option<Plan> {
+    let (main, extra) = (picked.main, &picked.extra[..]);
     let info = info::check(ctx, main);
     let departments = org::departments(ctx, main);
+    let this_year = info.doc.as_ref().filter(|_| departments.complete).map(|doc| {
+        last_year::ThisYear { year: doc.year, org: &doc.org, departments: &departments }
+    });
+    let last_year = last_year::check(ctx, this_year, &picked.summaries, info.last_year.as_ref());
     let leadership = org::leadership(ctx, main);
     let groups = org::groups(ctx, main, &departments);
     let schedule = schedule::check(ctx, main, &departments, info.window);
@@ -82,13 +106,23 @@ fn check_main(ctx: &mut Ctx, main: &Workbook, extra: &[&Workbook]) -> Option<Pla
     let scores = scores::check(ctx, main, extra, &departments, &groups, &indicators);
     let adjustments = adjust::check(ctx, main, &departments, info.bonus_cap);
     let grading = grading::check(ctx, main);
+    let body = body::check(ctx, main, &groups, info.doc.as_ref());
+    for book in std::iter::once(main).chain(extra.iter().copied()) {
+        cited_number_hints(ctx, book);
+    }
 
     if ctx.findings.has_errors() {
         return None;
     }
     // Every stage returns `None` only after reporting an error, so these all hold here.
-    let (Some(info), Some(leadership), Some(schedule), Some(adjustments), Some(grading)) =
-        (info.doc, leadership, schedule, adjustments, grading)
+    let (
+        Some(info),
+        Some(leadership),
+        Some(schedule),
+        Some(adjustments),
+        Some(grading),
+        Some(body),
+    ) = (info.doc, leadership, schedule, adjustments, grading, body)
     else {
         ctx.push(Finding::error(
             Location::file(&main.path),
@@ -107,14 +141,44 @@ fn check_main(ctx: &mut Ctx, main: &Workbook, extra: &[&Workbook]) -> Option<Pla
         scores,
         adjustments,
         grading,
+        body,
+        last_year,
     })
 }
 
-/// Finds the main workbook and the extra score workbooks.
-fn pick_books<'a>(
-    ctx: &mut Ctx,
-    books: &'a [Workbook],
-) -> Option<(&'a Workbook, Vec<&'a Workbook>)> {
+/// Names every cell whose cited document number the reader rewrote to 〔〕
+/// ([`value::text`](crate::workbook::value::text)), so the office can correct the
+/// workbook too. A cell that already has a finding of its own (发文字号 warns about its
+/// brackets) gets no second one.
+fn cited_number_hints(ctx: &mut Ctx, book: &Workbook) {
+    for sheet in book.sheets.iter().filter(|s| sheets::ALL.contains(&s.name.trim())) {
+        let Some((top, left)) = sheet.cells.start() else { continue };
+        for (row, col, data) in sheet.cells.used_cells() {
+            let Some((typed, normalized)) = crate::workbook::value::cited_number_normalized(data)
+            else {
+                continue;
+            };
+            let cell = CellRef::new(top + row as u32, left + col as u32);
+            let location = Location::cell(&book.path, &sheet.name, cell);
+            if ctx.findings.iter().any(|f| f.location == location) {
+                continue;
+            }
+            ctx.info(location, msg::cited_number_normalized(&typed, &normalized));
+        }
+    }
+}
+
+/// The inputs sorted by what they are.
+struct Picked<'a> {
+    main: &'a Workbook,
+    /// Score workbooks of evaluation groups.
+    extra: Vec<&'a Workbook>,
+    /// Summary workbooks (last year's results); more than one is an error.
+    summaries: Vec<&'a Workbook>,
+}
+
+/// Finds the main workbook, the extra score workbooks and last year's summary.
+fn pick_books<'a>(ctx: &mut Ctx, books: &'a [Workbook]) -> Option<Picked<'a>> {
     let mains: Vec<&Workbook> = books.iter().filter(|b| b.sheet(sheets::INFO).is_some()).collect();
     let Some(&main) = mains.first() else {
         let location = match books {
@@ -128,17 +192,20 @@ fn pick_books<'a>(
         ctx.push(Finding::error(Location::file(&mains[1].path), msg::several_main_books(&mains)));
     }
     let mut extra = Vec::new();
+    let mut summaries = Vec::new();
     for book in books {
         if mains.iter().any(|m| std::ptr::eq(*m, book)) {
             continue;
         }
-        if book.sheet(sheets::SCORES).is_some() {
+        if crate::summary_format::is_summary(book.sheet_names()) {
+            summaries.push(book);
+        } else if book.sheet(sheets::SCORES).is_some() {
             extra.push(book);
         } else {
             ctx.push(Finding::error(Location::file(&book.path), msg::not_a_score_book(book)));
         }
     }
-    Some((main, extra))
+    Some(Picked { main, extra, summaries })
 }
 
 /// Collects findings while the sheets are checked.
@@ -289,6 +356,10 @@ impl BrokenNames {
 mod msg {
     use super::{file_name, list};
     use crate::workbook::Workbook;
+
+    pub fn cited_number_normalized(typed: &str, normalized: &str) -> String {
+        format!("文号中的年份应使用六角括号：“{typed}”已按“{normalized}”印出")
+    }
 
     fn describe(book: &Workbook) -> String {
         format!("{}（工作表：{}）", file_name(&book.path), list(book.sheet_names()))

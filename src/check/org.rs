@@ -7,10 +7,13 @@ use super::sheets::{DEPARTMENTS, GROUPS, LEADERSHIP};
 use super::{BrokenNames, Ctx, Found, closest, key, list, person_key};
 use crate::finding::{CellRef, Location};
 use crate::model::{
-    Category, CategoryId, Department, DeptId, Group, GroupId, Leader, LeaderRole, Member, MemberId,
-    MemberRole,
+    Category, CategoryId, Department, DeptId, FormerName, Group, GroupId, Leader, LeaderRole,
+    Member, MemberId, MemberRole,
 };
 use crate::workbook::{Workbook, optional, required};
+
+/// The optional column naming a renamed department's name in last year's results.
+const FORMER_NAME: &str = "原名称";
 
 /// The 部门 sheet: departments in sheet order, categories in order of first appearance.
 #[derive(Debug, Default)]
@@ -72,7 +75,13 @@ pub(super) fn departments(ctx: &mut Ctx, book: &Workbook) -> Departments {
     let Some(sheet) = ctx.required_sheet(book, DEPARTMENTS) else {
         return out;
     };
-    let columns = [required("部门名称"), required("类别"), optional("负责人"), optional("简称")];
+    let columns = [
+        required("部门名称"),
+        required("类别"),
+        optional("负责人"),
+        optional("简称"),
+        optional(FORMER_NAME),
+    ];
     let Some(table) = ctx.table(book, sheet, &columns) else {
         return out;
     };
@@ -83,6 +92,7 @@ pub(super) fn departments(ctx: &mut Ctx, book: &Workbook) -> Departments {
         let category = ctx.ok(row.required_text("类别"));
         let head = ctx.ok(row.text("负责人"));
         let short = ctx.ok(row.text("简称"));
+        let former_name = ctx.ok(row.text(FORMER_NAME));
         let category = category.map(|c| {
             let next = CategoryId(out.categories.len());
             let id = *out.category_keys.entry(key(&c)).or_insert(next);
@@ -102,14 +112,24 @@ pub(super) fn departments(ctx: &mut Ctx, book: &Workbook) -> Departments {
             out.complete = false;
             continue;
         }
-        let (Some(category), Some(head), Some(short)) = (category, head, short) else {
+        let (Some(category), Some(head), Some(short), Some(former_name)) =
+            (category, head, short, former_name)
+        else {
             out.broken.insert(k);
             out.complete = false;
             continue;
         };
         out.keys.insert(k, DeptId(out.list.len()));
-        out.list
-            .push(Department { name, category, head, short, origin: row.origin("部门名称") });
+        let former_name =
+            former_name.map(|name| FormerName { name, origin: row.origin(FORMER_NAME) });
+        out.list.push(Department {
+            name,
+            category,
+            head,
+            short,
+            former_name,
+            origin: row.origin("部门名称"),
+        });
     }
     if out.complete && out.list.is_empty() {
         ctx.error(Location::sheet(&book.path, &sheet.name), msg::no_departments());

@@ -48,8 +48,10 @@ pub fn run(args: &InitArgs) -> Status {
     }
     let shown = path.display();
     eprintln!("已新建 {shown}（{year} 年度，空白工作簿）。接下来：");
-    eprintln!("  1. 用 Excel 或 WPS 打开，先看“说明”工作表；各表第 2 行灰色斜体为示例，");
-    eprintln!("     请改成本单位的内容或删除该行。");
+    eprintln!("  1. 用 Excel 或 WPS 打开，先看“说明”工作表；各表灰色斜体的行为示例，");
+    eprintln!(
+        "     请改成本单位的内容或删除；“正文”表是实施方案的正文，在上一年的措辞上修改即可。"
+    );
     eprintln!("  2. kaoping check {shown}          检查填写是否有误");
     eprintln!("  3. kaoping forms {shown}          为各考评组生成评分表");
     eprintln!("  4. kaoping build {shown} 评分表/  收回评分表后生成全部文件");

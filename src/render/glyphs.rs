@@ -48,6 +48,13 @@ fn texts(plan: &Plan) -> Vec<(&str, &Origin, &'static str)> {
             out.push((note.as_str(), &s.origin, "备注"));
         }
     }
+    // Last year's summary may have been edited by hand since it was typeset.
+    if let Some(last_year) = &plan.last_year {
+        for last in plan.dept_ids().filter_map(|d| last_year.of(d)) {
+            out.push((last.name.as_str(), &last.origin, "部门"));
+            out.push((last.grade.as_str(), &last.origin, "建议等次"));
+        }
+    }
     for a in &plan.adjustments {
         out.push((a.reason.as_str(), &a.origin, "事由"));
         out.push((a.authority.as_str(), &a.origin, "认定部门"));

@@ -19,6 +19,8 @@ pub struct TextRun {
     pub family: String,
     /// RGB, 0–255.
     pub fill: [u8; 3],
+    /// Drawn with an outline: how 仿宋 is made bold (the fonts have no bold face).
+    pub stroked: bool,
     /// Advance of each glyph in points (tracking included).
     pub advances: Vec<f64>,
 }
@@ -98,6 +100,7 @@ fn collect(frame: &Frame, ts: Transform, page: usize, out: &mut Layout) {
                     text: text.text.to_string(),
                     family: text.font.font().info().family.clone(),
                     fill: rgb(&text.fill),
+                    stroked: text.stroke.is_some(),
                     advances: text
                         .glyphs
                         .iter()

@@ -39,44 +39,65 @@ pub fn escape_markup(text: &str) -> String {
 /// Runs of printable ASCII without a space at least this long get break opportunities.
 const LONG_RUN: usize = 10;
 
-/// Lets a long run without spaces (a code, a URL, `AAAA…`) break anywhere instead of
-/// running out of its line or table cell: typst, like Unicode, never breaks inside a
-/// word, so a zero-width space goes between its characters. Figures (`100.00`,
-/// `18999678675`) stay whole so copied numbers remain numbers.
-pub fn breakable_runs(text: &str) -> std::borrow::Cow<'_, str> {
-    let is_run_char = |c: char| c.is_ascii_graphic();
-    let needs =
-        text.split(|c: char| !is_run_char(c)).any(|run| run.len() >= LONG_RUN && !is_figure(run));
-    if !needs {
-        return std::borrow::Cow::Borrowed(text);
+/// What marks a break opportunity: a sliver of spacing. typst lays spacing out as a space
+/// for line breaking, so a line may end there, but it is no character: copying or
+/// searching the PDF gives back exactly the cell's text, where a zero-width space would
+/// have put invisible characters into it. typst drops spacing of exactly zero, hence a
+/// thousandth of a point (0.1 pt over a hundred characters).
+const BREAK: &str = "#h(0.001pt)";
+
+/// Cell text as typst markup: [`escape_markup`], and a long run without spaces (a code, a
+/// URL, `AAAA…`) may break anywhere instead of running out of its line or table cell:
+/// typst, like Unicode, never breaks inside a word. Figures (`100.00`, `18999678675`)
+/// stay whole so copied numbers remain numbers.
+pub fn cell_markup(text: &str) -> String {
+    let pieces = break_pieces(text);
+    if pieces.len() == 1 {
+        return escape_markup(text);
     }
-    let mut out = String::with_capacity(text.len() * 2);
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.len() >= LONG_RUN && !is_figure(run) {
-            let mut chars = run.chars();
-            if let Some(first) = chars.next() {
-                out.push(first);
-            }
-            for c in chars {
-                out.push('\u{200B}');
-                out.push(c);
-            }
-        } else {
-            out.push_str(run);
+    pieces.iter().map(|piece| escape_markup(piece)).collect::<Vec<_>>().join(BREAK)
+}
+
+/// Whether [`cell_markup`] would add break opportunities, i.e. the text cannot travel as a
+/// plain typst string without overflowing.
+pub fn needs_breaks(text: &str) -> bool {
+    text.split(|c: char| !is_run_char(c)).any(is_long_run)
+}
+
+/// The text cut at every break opportunity a long run gets; one piece when there is none.
+fn break_pieces(text: &str) -> Vec<&str> {
+    if !needs_breaks(text) {
+        return vec![text];
+    }
+    let mut pieces = Vec::new();
+    let mut piece_start = 0;
+    let mut run_start = 0;
+    let mut cut_run = |run: std::ops::Range<usize>, piece_start: &mut usize| {
+        if !is_long_run(&text[run.clone()]) {
+            return;
         }
-        run.clear();
+        for (offset, _) in text[run.clone()].char_indices().skip(1) {
+            pieces.push(&text[*piece_start..run.start + offset]);
+            *piece_start = run.start + offset;
+        }
     };
-    for c in text.chars() {
-        if is_run_char(c) {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
+    for (i, c) in text.char_indices() {
+        if !is_run_char(c) {
+            cut_run(run_start..i, &mut piece_start);
+            run_start = i + c.len_utf8();
         }
     }
-    flush(&mut run, &mut out);
-    std::borrow::Cow::Owned(out)
+    cut_run(run_start..text.len(), &mut piece_start);
+    pieces.push(&text[piece_start..]);
+    pieces
+}
+
+fn is_run_char(c: char) -> bool {
+    c.is_ascii_graphic()
+}
+
+fn is_long_run(run: &str) -> bool {
+    run.len() >= LONG_RUN && !is_figure(run)
 }
 
 fn is_figure(run: &str) -> bool {
@@ -122,11 +143,25 @@ mod tests {
     #[test]
     fn long_runs_get_break_opportunities_but_figures_do_not() {
         assert_eq!(
-            breakable_runs("ABCDEFGHIJ 甲"),
-            "A\u{200B}B\u{200B}C\u{200B}D\u{200B}E\u{200B}F\u{200B}G\u{200B}H\u{200B}I\u{200B}J 甲"
+            cell_markup("ABCDEFGHIJ 甲"),
+            "A#h(0.001pt)B#h(0.001pt)C#h(0.001pt)D#h(0.001pt)E#h(0.001pt)F#h(0.001pt)G#h(0.001pt)H#h(0.001pt)I#h(0.001pt)J 甲"
         );
-        assert_eq!(breakable_runs("电话 18999678675"), "电话 18999678675");
-        assert_eq!(breakable_runs("short words"), "short words");
+        assert_eq!(cell_markup("电话 18999678675"), "电话 18999678675");
+        assert_eq!(cell_markup("short words"), "short words");
+        assert!(!needs_breaks("电话 18999678675 short words"));
+    }
+
+    #[test]
+    fn break_opportunities_go_between_escaped_characters() {
+        assert_eq!(
+            cell_markup("甲page(width:1cm)"),
+            r"甲p#h(0.001pt)a#h(0.001pt)g#h(0.001pt)e#h(0.001pt)\(#h(0.001pt)w#h(0.001pt)i#h(0.001pt)d#h(0.001pt)t#h(0.001pt)h#h(0.001pt)\:#h(0.001pt)1#h(0.001pt)c#h(0.001pt)m#h(0.001pt)\)"
+        );
+        // Only the long run is cut; the text around it is escaped as usual.
+        assert_eq!(
+            cell_markup("#a ABCDEFGHIJ"),
+            r"\#a A#h(0.001pt)B#h(0.001pt)C#h(0.001pt)D#h(0.001pt)E#h(0.001pt)F#h(0.001pt)G#h(0.001pt)H#h(0.001pt)I#h(0.001pt)J"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! from the templates) and the in-process typst [`engine::Engine`]; the summary workbook
 //! through rust_xlsxwriter. Nothing here touches the output folder.
 
+pub mod body;
 pub mod cache;
 pub mod context;
 pub mod engine;
@@ -85,6 +86,8 @@ fn seal_file(plan: &Plan) -> Result<Option<ExtraFile>, RenderError> {
 #[derive(Serialize)]
 struct PlanContext<'a> {
     c: &'a Common,
+    /// The notice's body; the schedule table has none.
+    body: Option<body::BodyMarkup>,
 }
 
 /// The typst source of the notice or the schedule table, with the files it needs.
@@ -95,7 +98,14 @@ pub fn plan_doc_source(
 ) -> Result<(String, Vec<ExtraFile>), RenderError> {
     let seal = if kind == DocKind::Notice { seal_file(plan)? } else { None };
     let common = Common::new(plan, seal.as_ref().map(|s| format!("/lib/{}", s.name)));
-    let source = engine.templates().render(kind.template(), &PlanContext { c: &common })?;
+    let body = match kind {
+        DocKind::Notice => {
+            let body = body::body_of(engine.templates(), plan, &common)?;
+            Some(body::markup(&body, plan, &common))
+        }
+        DocKind::Schedule => None,
+    };
+    let source = engine.templates().render(kind.template(), &PlanContext { c: &common, body })?;
     Ok((source, seal.into_iter().collect()))
 }
 

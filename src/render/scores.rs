@@ -10,7 +10,7 @@ use super::context::date_with_weekday;
 use super::engine::{Engine, RenderError};
 use super::{PdfDoc, RenderedPdf, sanitize_file_name};
 use crate::model::{self, CategoryId, DeptId, MemberRole, Plan, Points};
-use crate::score::{DeptResult, Results};
+use crate::score::{DeptResult, Results, Versus};
 
 /// The folder of department reports inside the output folder.
 pub const REPORT_DIR: &str = "考评报告";
@@ -112,7 +112,54 @@ pub struct Report {
     pub category_highest: String,
     pub category_lowest: String,
     pub bars: Vec<Bar>,
+    /// 与上年度比较, when the build has last year's results.
+    pub versus: Option<ReportVersus>,
     pub date: String,
+}
+
+/// A report's 与上年度比较 block.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportVersus {
+    pub last_year: i32,
+    /// Last year's figures; `None` for a department new this year (新增).
+    pub last: Option<LastFigures>,
+}
+
+/// Last year's figures and the changes since, formatted as printed.
+#[derive(Debug, Clone, Serialize)]
+pub struct LastFigures {
+    /// Last year's name, when the department was renamed.
+    pub former_name: Option<String>,
+    pub total: String,
+    pub rank: usize,
+    pub grade: String,
+    /// `+2.35`, `-1.20`, `0.00`
+    pub total_change: String,
+    /// `↑3`, `↓2`, `—`, `类别变更`
+    pub rank_change: String,
+}
+
+/// `+2.35`: a change always shows its sign.
+pub fn signed_two_decimals(points: Points) -> String {
+    let sign = if points > Points::ZERO { "+" } else { "" };
+    format!("{sign}{}", two_decimals(points))
+}
+
+fn report_versus(plan: &Plan, result: &DeptResult) -> Option<ReportVersus> {
+    let last_year = plan.last_year.as_ref()?.year;
+    let last = match result.versus.as_ref()? {
+        Versus::New => None,
+        Versus::Compared { last, total_change, rank_change } => Some(LastFigures {
+            former_name: (last.name != plan.department(result.dept).name)
+                .then(|| last.name.clone()),
+            total: two_decimals(last.total),
+            rank: last.rank,
+            grade: last.grade.clone(),
+            total_change: signed_two_decimals(*total_change),
+            rank_change: rank_change.to_string(),
+        }),
+    };
+    Some(ReportVersus { last_year, last })
 }
 
 #[derive(Serialize)]
@@ -182,6 +229,7 @@ pub fn report(plan: &Plan, results: &Results, dept: DeptId) -> Report {
         category_highest: two_decimals(category.highest),
         category_lowest: two_decimals(category.lowest),
         bars: chart_bars(plan, results, &category.ranking, dept),
+        versus: report_versus(plan, result),
         date: model::full_date(plan.info.date),
     }
 }
@@ -340,6 +388,11 @@ pub struct SummaryRow {
     pub rank: usize,
     pub grade: String,
     pub pending: bool,
+    /// 上年总分 (`新增` for a new department), 上年排名, 名次变化; empty without last
+    /// year's results.
+    pub last_total: String,
+    pub last_rank: String,
+    pub rank_change: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -373,6 +426,8 @@ pub struct TieNote {
 pub struct Summary {
     pub categories: Vec<SummaryCategory>,
     pub ties: Vec<TieNote>,
+    /// 年度 of last year's results, when the build has them.
+    pub last_year: Option<i32>,
     pub date: String,
 }
 
@@ -389,6 +444,15 @@ pub fn summary(plan: &Plan, results: &Results) -> Summary {
                     .enumerate()
                     .map(|(i, &d)| {
                         let r = results.department(d);
+                        let (last_total, last_rank, rank_change) = match &r.versus {
+                            None => Default::default(),
+                            Some(Versus::New) => ("新增".into(), String::new(), String::new()),
+                            Some(Versus::Compared { last, rank_change, .. }) => (
+                                two_decimals(last.total),
+                                last.rank.to_string(),
+                                rank_change.to_string(),
+                            ),
+                        };
                         SummaryRow {
                             seq: i + 1,
                             name: plan.department(d).name.clone(),
@@ -399,6 +463,9 @@ pub fn summary(plan: &Plan, results: &Results) -> Summary {
                             rank: r.rank,
                             grade: r.grade.text.clone(),
                             pending: r.grade.state.is_pending(),
+                            last_total,
+                            last_rank,
+                            rank_change,
                         }
                     })
                     .collect(),
@@ -434,7 +501,12 @@ pub fn summary(plan: &Plan, results: &Results) -> Summary {
                 .unwrap_or_default(),
         })
         .collect();
-    Summary { categories, ties, date: model::full_date(plan.info.date) }
+    Summary {
+        categories,
+        ties,
+        last_year: plan.last_year.as_ref().map(|l| l.year),
+        date: model::full_date(plan.info.date),
+    }
 }
 
 #[derive(Serialize)]
@@ -512,6 +584,13 @@ mod tests {
                 .collect::<Vec<_>>()
         );
         assert_eq!(shown(100, 99).len(), 5 + 1 + 3);
+    }
+
+    #[test]
+    fn changes_show_their_sign() {
+        assert_eq!(signed_two_decimals(Points::from_hundredths(235)), "+2.35");
+        assert_eq!(signed_two_decimals(Points::from_hundredths(-120)), "-1.20");
+        assert_eq!(signed_two_decimals(Points::ZERO), "0.00");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use minijinja::value::Value;
 use minijinja::{Environment, Error as JinjaError, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
 
-use super::markup::{breakable_runs, escape_markup, string_literal};
+use super::markup::{cell_markup, needs_breaks, string_literal};
 
 /// The built-in templates, by file name.
 const BUILTIN: &[(&str, &str)] = &[
@@ -20,7 +20,11 @@ const BUILTIN: &[(&str, &str)] = &[
     ("schedule.typ.j2", include_str!("../../templates/schedule.typ.j2")),
     ("report.typ.j2", include_str!("../../templates/report.typ.j2")),
     ("summary.typ.j2", include_str!("../../templates/summary.typ.j2")),
+    ("正文.txt.j2", include_str!("../../templates/正文.txt.j2")),
 ];
+
+/// Templates that produce wording (`*.txt.j2`) rather than typst source.
+const TEXT_SUFFIX: &str = ".txt.j2";
 
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
@@ -35,6 +39,8 @@ pub enum TemplateError {
 /// The template set: minijinja documents plus the files typst may read (`/lib/…`).
 pub struct Templates {
     env: Environment<'static>,
+    /// Wording templates: their output is text in the 正文 sheet's language, not typst.
+    text_env: Environment<'static>,
     /// Non-jinja files (the style library, images), served to typst under `/lib/`.
     lib_files: BTreeMap<String, Vec<u8>>,
 }
@@ -60,11 +66,8 @@ impl Templates {
             if value.is_undefined() || value.is_none() {
                 return Ok(());
             }
-            let text = if value.is_safe() {
-                value.to_string()
-            } else {
-                escape_markup(&breakable_runs(&value.to_string()))
-            };
+            let text =
+                if value.is_safe() { value.to_string() } else { cell_markup(&value.to_string()) };
             out.write_str(&text).map_err(|_| JinjaError::new(ErrorKind::WriteFailure, "写入失败"))
         });
         // `str` is for code positions (paths, names the template computes): no break
@@ -79,6 +82,18 @@ impl Templates {
         env.add_filter("cn", |n: u32| chinese_number(n));
         env.add_filter("cn_count", |n: u32| chinese_count(n));
 
+        let mut text_env = Environment::new();
+        text_env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // A value printed into wording is text, never a placeholder: braces are doubled.
+        text_env.set_formatter(|out, _state, value| {
+            if value.is_undefined() || value.is_none() {
+                return Ok(());
+            }
+            let text = value.to_string().replace('{', "{{").replace('}', "}}");
+            out.write_str(&text).map_err(|_| JinjaError::new(ErrorKind::WriteFailure, "写入失败"))
+        });
+        text_env.add_filter("cn", |n: u32| chinese_number(n));
+
         let mut lib_files = BTreeMap::new();
         for (name, bytes) in files {
             if name.ends_with(".j2") {
@@ -86,13 +101,14 @@ impl Templates {
                     name: name.clone(),
                     message: "不是 UTF-8 文本".into(),
                 })?;
+                let env = if name.ends_with(TEXT_SUFFIX) { &mut text_env } else { &mut env };
                 env.add_template_owned(name.clone(), text)
                     .map_err(|e| TemplateError::Syntax { name, message: describe(&e) })?;
             } else {
                 lib_files.insert(name, bytes);
             }
         }
-        Ok(Self { env, lib_files })
+        Ok(Self { env, text_env, lib_files })
     }
 
     /// Renders a document template into typst source.
@@ -106,6 +122,21 @@ impl Templates {
             .map_err(|e| TemplateError::Render { name: name.to_string(), message: describe(&e) })
     }
 
+    /// Renders a wording template (`*.txt.j2`) into plain text.
+    pub fn render_text(
+        &self,
+        name: &str,
+        context: &impl Serialize,
+    ) -> Result<String, TemplateError> {
+        let render_error =
+            |e: JinjaError| TemplateError::Render { name: name.to_string(), message: describe(&e) };
+        self.text_env
+            .get_template(name)
+            .map_err(render_error)?
+            .render(Value::from(minijinja::value::Serde(context)))
+            .map_err(render_error)
+    }
+
     pub fn lib_files(&self) -> &BTreeMap<String, Vec<u8>> {
         &self.lib_files
     }
@@ -115,7 +146,7 @@ impl Templates {
 const TITLE_MAX_EM: f64 = 20.0;
 
 /// Any template value as a typst literal: strings as string literals (so cell text stays
-/// text), maps as dictionaries, sequences as arrays, none as `none`.
+/// text; a string with a long unbroken run as escaped content, see [`cell_markup`]), maps as dictionaries, sequences as arrays, none as `none`.
 pub fn typst_value(value: &Value) -> String {
     use minijinja::value::ValueKind;
     match value.kind() {
@@ -145,7 +176,16 @@ pub fn typst_value(value: &Value) -> String {
                 .collect();
             if entries.is_empty() { "(:)".to_string() } else { format!("({})", entries.join(", ")) }
         }
-        _ => string_literal(&breakable_runs(&value.to_string())),
+        // A long unbroken run needs break opportunities, which only markup can hold; such
+        // a value arrives as content, every other one as a string.
+        _ => {
+            let text = value.to_string();
+            if needs_breaks(&text) {
+                format!("[{}]", cell_markup(&text))
+            } else {
+                string_literal(&text)
+            }
+        }
     }
 }
 
@@ -192,20 +232,7 @@ fn read_dir_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, TemplateError> {
 
 /// 1 → 一, 12 → 十二, 20 → 二十: section numbers of official documents.
 pub fn chinese_number(n: u32) -> String {
-    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
-    match n {
-        0..=9 => DIGITS[n as usize].to_string(),
-        10..=19 => format!("十{}", if n == 10 { "" } else { DIGITS[(n - 10) as usize] }),
-        20..=99 => {
-            let ones = n % 10;
-            format!(
-                "{}十{}",
-                DIGITS[(n / 10) as usize],
-                if ones == 0 { "" } else { DIGITS[ones as usize] }
-            )
-        }
-        _ => n.to_string(),
-    }
+    crate::model::body::chinese_numeral(n)
 }
 
 /// Counting form: 2 → 两 (两个考评组), otherwise as [`chinese_number`].

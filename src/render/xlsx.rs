@@ -10,13 +10,14 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use rust_xlsxwriter::{
-    Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
-    XlsxError,
+    Color, DocProperties, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
 
 use crate::finding::{Finding, Severity};
 use crate::model::{AdjustmentKind, Origin, Plan, Points};
-use crate::score::{GradeState, Results};
+use crate::score::{GradeState, Results, Versus};
+use crate::summary_format::{self as format, columns, sheets, version};
+use crate::xlsx_cells::{display_width, excel_date};
 
 /// The font office PCs with Chinese Windows or WPS all have.
 const FONT: &str = "等线";
@@ -41,7 +42,8 @@ pub fn file_name(plan: &Plan) -> String {
 
 /// Builds the summary workbook in memory.
 ///
-/// Sheets: 汇总, 类别统计, 得分明细, 评分记录, 加扣分, 问题清单.
+/// Sheets: 汇总, 类别统计, 得分明细, 评分记录, 加扣分, 问题清单, and 版本信息, which marks
+/// the format so that next year's build can read this workbook as last year's results.
 ///
 /// # Errors
 ///
@@ -53,14 +55,9 @@ pub fn summary_workbook<'a>(
 ) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let info = &plan.info;
-    let title = format!("{}{}年度绩效考评结果汇总", info.org, info.year);
-    let date = info.date;
-    // chrono guarantees month/day ranges; a year outside u16 cannot pass check.
-    let created = ExcelDateTime::from_ymd(
-        u16::try_from(chrono::Datelike::year(&date)).unwrap_or(1900),
-        chrono::Datelike::month(&date) as u8,
-        chrono::Datelike::day(&date) as u8,
-    )?;
+    // Format 1 readers find the year in this title; keep it.
+    let title = format::title(&info.org, info.year);
+    let created = excel_date(info.date)?;
     let properties = DocProperties::new()
         .set_title(&title)
         .set_company(&info.org)
@@ -70,13 +67,14 @@ pub fn summary_workbook<'a>(
 
     // Each sheet's rows are gathered just before it is written and dropped after, so only
     // one sheet's rows (评分记录 is the large one) are ever held twice.
-    let sheets: [(&str, &dyn Fn() -> Vec<Table<'a>>); 6] = [
-        ("汇总", &|| summary(plan, results)),
-        ("类别统计", &|| statistics(plan, results)),
-        ("得分明细", &|| matrix(plan, results)),
-        ("评分记录", &|| score_records(plan, results)),
-        ("加扣分", &|| adjustments(plan, results)),
-        ("问题清单", &|| problems(findings)),
+    let sheets: [(&str, &dyn Fn() -> Vec<Table<'a>>); 7] = [
+        (sheets::SUMMARY, &|| summary(plan, results)),
+        (sheets::STATISTICS, &|| statistics(plan, results)),
+        (sheets::MATRIX, &|| matrix(plan, results)),
+        (sheets::RECORDS, &|| score_records(plan, results)),
+        (sheets::ADJUSTMENTS, &|| adjustments(plan, results)),
+        (sheets::PROBLEMS, &|| problems(findings)),
+        (sheets::VERSION, &|| version_sheet(plan)),
     ];
     let mut formats = Formats::default();
     for (name, tables) in sheets {
@@ -119,7 +117,7 @@ impl<'a> Cell<'a> {
     /// The width of what Excel shows, for sizing the column.
     fn width(&self) -> usize {
         match self {
-            Cell::Text(s) => text_width(s),
+            Cell::Text(s) => display_width(s),
             Cell::Points(p) => format!("{:.2}", p.to_f64()).len(),
             Cell::Int(n) => n.to_string().len(),
             Cell::Empty => 0,
@@ -180,15 +178,10 @@ impl Table<'_> {
     }
 }
 
-/// Display width in Excel's character units: CJK and full-width characters take two.
-fn text_width(s: &str) -> usize {
-    s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
-}
-
 /// How many lines a text takes in a column of `width` units.
 fn lines(s: &str, width: usize) -> usize {
     let usable = width.saturating_sub(1).max(1);
-    s.split('\n').map(|part| text_width(part).div_ceil(usable).max(1)).sum()
+    s.split('\n').map(|part| display_width(part).div_ceil(usable).max(1)).sum()
 }
 
 fn base_format() -> Format {
@@ -209,7 +202,7 @@ fn write_sheet(
     for table in tables {
         for (col, width) in widths.iter_mut().enumerate() {
             let cap = table.cap(col);
-            let header = table.headers.get(col).map_or(0, |h| text_width(h));
+            let header = table.headers.get(col).map_or(0, |h| display_width(h));
             let cells = table
                 .rows
                 .iter()
@@ -375,17 +368,21 @@ fn grade_fill(state: GradeState, grades: usize) -> u32 {
 }
 
 fn summary<'a>(plan: &'a Plan, results: &'a Results) -> Vec<Table<'a>> {
-    let mut table = Table::new(&[
-        "部门",
-        "类别",
-        "指标得分",
-        "加分",
-        "扣分",
-        "总分",
-        "排名",
-        "建议等次",
-        "备注",
-    ]);
+    let mut headers = vec![
+        columns::DEPARTMENT,
+        columns::CATEGORY,
+        columns::INDICATORS,
+        columns::BONUS,
+        columns::DEDUCTION,
+        columns::TOTAL,
+        columns::RANK,
+        columns::GRADE,
+    ];
+    if plan.last_year.is_some() {
+        headers.extend([columns::LAST_TOTAL, columns::LAST_RANK, columns::RANK_CHANGE]);
+    }
+    headers.push(columns::NOTE);
+    let mut table = Table::new(&headers);
     for category in &results.categories {
         let grades = category.grades.len();
         for &d in &category.ranking {
@@ -400,8 +397,9 @@ fn summary<'a>(plan: &'a Plan, results: &'a Results) -> Vec<Table<'a>> {
             if r.grade.state.is_pending() {
                 notes.push("总分并列于名额线，请领导小组确定".to_string());
             }
-            let row = Row::new(vec![
-                Cell::text(&plan.department(d).name),
+            let name = &plan.department(d).name;
+            let mut cells = vec![
+                Cell::text(name),
                 Cell::text(&plan.category(r.category).name),
                 Cell::Points(r.indicator_total),
                 Cell::Points(r.bonus),
@@ -409,14 +407,53 @@ fn summary<'a>(plan: &'a Plan, results: &'a Results) -> Vec<Table<'a>> {
                 Cell::Points(r.total),
                 Cell::Int(r.rank),
                 Cell::text(&r.grade.text),
-                Cell::text(notes.join("；")),
-            ]);
+            ];
+            match &r.versus {
+                None => {}
+                Some(Versus::New) => {
+                    cells.extend([Cell::text("新增"), Cell::Empty, Cell::Empty]);
+                }
+                Some(Versus::Compared { last, rank_change, .. }) => {
+                    if last.name != *name {
+                        notes.push(format!("上年度名称：{}", last.name));
+                    }
+                    cells.extend([
+                        Cell::Points(last.total),
+                        Cell::Int(last.rank),
+                        Cell::text(rank_change.to_string()),
+                    ]);
+                }
+            }
+            cells.push(Cell::text(notes.join("；")));
+            let row = Row::new(cells);
             let mut row = row.fill(Some(grade_fill(r.grade.state, grades)));
             // The rows the leadership group has to decide on.
             row.bold = r.grade.state.is_pending();
             table.rows.push(row);
         }
     }
+    vec![table]
+}
+
+/// The format marker: what the file is, its format version, whose and which year.
+fn version_sheet(plan: &Plan) -> Vec<Table<'_>> {
+    let mut table = Table::new(&[version::KEY, version::VALUE]);
+    let year = usize::try_from(plan.info.year).map_or(Cell::Empty, Cell::Int);
+    table.rows = [
+        (version::KIND, Cell::text(format::KIND)),
+        (version::VERSION, Cell::Int(format::VERSION as usize)),
+        (version::ORG, Cell::text(&plan.info.org)),
+        (version::YEAR, year),
+        (
+            "说明",
+            Cell::text(
+                "本工作簿由 kaoping 生成，下一年度可作为“上年度结果”输入；请勿改动工作表名称和列名",
+            ),
+        ),
+    ]
+    .into_iter()
+    .map(|(key, value)| Row::new(vec![Cell::text(key), value]))
+    .collect();
     vec![table]
 }
 
@@ -865,7 +902,7 @@ mod tests {
 
     #[test]
     fn widths_count_cjk_twice() {
-        assert_eq!(text_width("C01 党建"), 8);
+        assert_eq!(display_width("C01 党建"), 8);
         assert_eq!(lines("一二三四五六七八九十", 11), 2);
         assert_eq!(lines("abc", 10), 1);
     }

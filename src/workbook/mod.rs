@@ -25,6 +25,9 @@ pub use value::ValueError;
 pub struct Workbook {
     pub path: PathBuf,
     pub sheets: Vec<Sheet>,
+    /// The document title (File → Properties), which is how a summary workbook of the
+    /// first format states its year.
+    pub title: Option<String>,
     /// What reading noticed without failing (merged cells filled from their top-left value…).
     pub notes: Vec<Finding>,
 }

@@ -382,11 +382,12 @@ pub fn open(path: &Path) -> Result<Workbook, ReadError> {
     let bytes = read_file(path)?;
     sniff(path, &bytes)?;
     check_zip(path, &bytes)?;
+    let title = document_title(&bytes);
     // calamine is a large parser fed with untrusted bytes; should it ever panic, the user
     // still gets a message naming the file instead of a crash. Nothing shared is mutated
     // inside, so unwinding cannot leave broken state behind.
     match catch_unwind(AssertUnwindSafe(|| read_xlsx(path, &bytes))) {
-        Ok(result) => result,
+        Ok(result) => result.map(|book| Workbook { title, ..book }),
         Err(payload) => Err(ReadError::Corrupt {
             path: path.to_path_buf(),
             detail: format!("解析时出错：{}", panic_message(payload.as_ref())),
@@ -637,6 +638,56 @@ fn zip_limit(entries: &[ZipEntry]) -> Option<Limit> {
     })
 }
 
+/// `<dc:title>` of `docProps/core.xml`, when the file has one; calamine does not read
+/// document properties.
+fn document_title(bytes: &[u8]) -> Option<String> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let xml = read_part_head(&mut archive, "docprops/core.xml", 64 * 1024)?;
+    let xml = String::from_utf8_lossy(&xml);
+    let open = xml.find("<dc:title")?;
+    let start = open + xml[open..].find('>')? + 1;
+    let end = start + xml[start..].find("</dc:title>")?;
+    let title = xml_unescape(&xml[start..end]);
+    (!title.trim().is_empty()).then_some(title)
+}
+
+/// Undoes the five predefined XML entities and numeric character references.
+fn xml_unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let Some(end) = rest.find(';') else { break };
+        let entity = &rest[1..end];
+        let decoded = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => entity
+                .strip_prefix("#x")
+                .map(|hex| u32::from_str_radix(hex, 16))
+                .or_else(|| entity.strip_prefix('#').map(|dec| dec.parse::<u32>()))
+                .and_then(Result::ok)
+                .and_then(char::from_u32),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Up to `limit` bytes of a part, found by its name in any case.
 fn read_part_head(
     archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
@@ -744,7 +795,7 @@ fn read_xlsx(path: &Path, bytes: &[u8]) -> Result<Workbook, ReadError> {
         budget -= area;
         sheets.push(Sheet { name, cells: Range::from_sparse(cells) });
     }
-    Ok(Workbook { path: path.to_path_buf(), sheets, notes })
+    Ok(Workbook { path: path.to_path_buf(), sheets, title: None, notes })
 }
 
 enum SheetError {
@@ -953,6 +1004,20 @@ mod tests {
         assert_eq!(cells.get_value((1, 1)), Some(&Data::String("处（室）".into())));
         assert!(matches!(cells.get_value((2, 0)), Some(Data::Float(_) | Data::Int(_))));
         assert!(book.notes.is_empty());
+    }
+
+    #[test]
+    fn the_document_title_is_read() {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let properties = rust_xlsxwriter::DocProperties::new().set_title("甲&乙<2021>年度");
+        workbook.set_properties(&properties);
+        workbook.add_worksheet();
+        let dir = tempfile::tempdir().unwrap();
+        let path = temp_file(dir.path(), "t.xlsx", &workbook.save_to_buffer().unwrap());
+        assert_eq!(open(&path).unwrap().title.as_deref(), Some("甲&乙<2021>年度"));
+        let path = temp_file(dir.path(), "a.xlsx", &small_xlsx());
+        assert_eq!(open(&path).unwrap().title, None);
+        assert_eq!(xml_unescape("a&#x4E2D;&#25991;&amp;&bogus"), "a中文&&bogus");
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! blank cell and a [`ValueError`] whose message reads after the column name
 //! (`得分` + `应为数字，实际为“九十”`).
 
+use std::borrow::Cow;
+
 use calamine::{CellErrorType, Data, ExcelDateTime};
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
@@ -199,7 +201,19 @@ pub fn normalize_header(name: &str) -> String {
 ///
 /// Line breaks typed with Alt+Enter arrive as `\n`; `\r\n` and a lone `\r` (from text
 /// pasted out of other programs) become `\n` too.
+///
+/// A cited document number's year in other brackets (`阿职院党办发[2021]41号`) is written
+/// `〔2021〕`, as GB/T 9704 requires of every document number the documents print; the
+/// check names each such cell in a hint ([`cited_numbers_normalized`]).
 pub fn text(data: &Data) -> Result<Option<String>, ValueError> {
+    Ok(text_as_typed(data)?.map(|t| match normalize_cited_numbers(&t) {
+        Cow::Owned(normalized) => normalized,
+        Cow::Borrowed(_) => t,
+    }))
+}
+
+/// [`text`] without the citation rule, for cells with a rule of their own (发文字号).
+pub fn text_as_typed(data: &Data) -> Result<Option<String>, ValueError> {
     let raw = match data {
         Data::Error(e) => return Err(ValueError::ExcelError(e.clone())),
         Data::String(s) => s.replace("\r\n", "\n").replace('\r', "\n"),
@@ -218,6 +232,71 @@ pub fn text(data: &Data) -> Result<Option<String>, ValueError> {
 /// and meaningless or harmful in a PDF.
 fn is_forbidden_control(c: char) -> bool {
     matches!(c, '\u{0}'..='\u{8}' | '\u{B}'..='\u{1F}' | '\u{7F}'..='\u{9F}')
+}
+
+/// The first cited document number of a cell whose year is not in 六角括号, as typed and
+/// as printed (`发[2021]41号`, `发〔2021〕41号`).
+pub fn cited_number_normalized(data: &Data) -> Option<(String, String)> {
+    let Data::String(typed) = data else { return None };
+    if !typed.contains(CITE_OPEN) {
+        return None;
+    }
+    let chars: Vec<char> = typed.chars().collect();
+    let at = (0..chars.len()).find(|&i| cited_year_at(&chars, i))?;
+    let serial = chars[at + 6..].iter().take_while(|&&c| is_digit(c)).count();
+    let typed: String = chars[at - 1..at + 7 + serial].iter().collect();
+    let normalized = normalize_cited_numbers(&typed).into_owned();
+    Some((typed, normalized))
+}
+
+const CITE_OPEN: [char; 6] = ['[', '【', '(', '（', '［', '〖'];
+const CITE_CLOSE: [char; 6] = [']', '】', ')', '）', '］', '〗'];
+
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || ('０'..='９').contains(&c)
+}
+
+/// Whether `chars[i]` opens the bracketed year of a cited document number: a four-digit
+/// year in brackets, right after a character of the issuing code and right before the
+/// serial number and `号`.
+fn cited_year_at(chars: &[char], i: usize) -> bool {
+    let Some(close) = chars.get(i + 5) else { return false };
+    let after_code = i > 0 && !chars[i - 1].is_whitespace() && !CITE_OPEN.contains(&chars[i - 1]);
+    let serial = chars[i + 6..].iter().take_while(|&&c| is_digit(c)).count();
+    after_code
+        && CITE_OPEN.contains(&chars[i])
+        && chars[i + 1..i + 5].iter().all(|&c| is_digit(c))
+        && CITE_CLOSE.contains(close)
+        && serial > 0
+        && chars.get(i + 6 + serial) == Some(&'号')
+}
+
+/// `发[2021]41号`, `发【2021】41号`, `发(2021)41号` (any of these brackets, also full-width)
+/// become `发〔2021〕41号`. Brackets around a year elsewhere (`《办法（2021）》`) are left
+/// as typed.
+pub fn normalize_cited_numbers(text: &str) -> Cow<'_, str> {
+    // Most cells have no bracket at all; they cost one scan and no allocation.
+    if !text.contains(CITE_OPEN) {
+        return Cow::Borrowed(text);
+    }
+    let chars: Vec<char> = text.chars().collect();
+    if !(0..chars.len()).any(|i| cited_year_at(&chars, i)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if cited_year_at(&chars, i) {
+            out.push('〔');
+            out.extend(chars[i + 1..i + 5].iter().map(|&c| fold_width(c)));
+            out.push('〕');
+            i += 6;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// A number with at most two decimals, from a number cell or numeric text (`"95"`, `"９５"`,
@@ -673,6 +752,51 @@ mod tests {
     use calamine::ExcelDateTimeType;
 
     use super::*;
+
+    #[test]
+    fn cited_document_numbers_get_hexagonal_brackets() {
+        for typed in
+            ["党办发[2021]41号", "党办发【2021】41号", "党办发(2021)41号", "党办发（2021）41号"]
+        {
+            assert_eq!(normalize_cited_numbers(typed), "党办发〔2021〕41号", "{typed}");
+        }
+        assert_eq!(normalize_cited_numbers("发［２０２１］７号"), "发〔2021〕７号");
+        let text = "《实施办法》（阿职院党办发[2021]41号）和办发(2020)3号";
+        assert_eq!(
+            normalize_cited_numbers(text),
+            "《实施办法》（阿职院党办发〔2021〕41号）和办发〔2020〕3号"
+        );
+        let cell = Data::String(text.into());
+        assert_eq!(
+            cited_number_normalized(&cell),
+            Some(("发[2021]41号".into(), "发〔2021〕41号".into()))
+        );
+        assert_eq!(text_of(&cell).unwrap(), normalize_cited_numbers(text));
+    }
+
+    #[test]
+    fn other_bracketed_years_are_left_as_typed() {
+        for typed in [
+            "《考评办法（2021）》",
+            "(2021)41号",
+            "发 [2021]41号",
+            "发[2021]号",
+            "发[2021]41",
+            "发[21]41号",
+            "党办发〔2021〕41号",
+        ] {
+            assert!(matches!(normalize_cited_numbers(typed), Cow::Borrowed(_)), "{typed}");
+            assert_eq!(cited_number_normalized(&Data::String(typed.into())), None, "{typed}");
+        }
+        assert_eq!(
+            text_as_typed(&Data::String("发[2021]41号".into())).unwrap().unwrap(),
+            "发[2021]41号"
+        );
+    }
+
+    fn text_of(data: &Data) -> Option<String> {
+        text(data).unwrap()
+    }
 
     fn s(text: &str) -> Data {
         Data::String(text.to_string())

@@ -167,7 +167,13 @@ fn reference_sample_passes_with_recusal_and_doc_number_notes() {
         "加扣分!C3",
         "医学院 的加分合计 5.5 超过加分上限 5，按 5 计入总分",
     );
-    assert_eq!(run.checked.findings.len(), 4, "{}", run.dump());
+    run.expect(
+        Severity::Info,
+        MAIN,
+        "文件信息!B7",
+        "文号中的年份应使用六角括号：“发[2021]41号”已按“发〔2021〕41号”印出",
+    );
+    assert_eq!(run.checked.findings.len(), 5, "{}", run.dump());
 
     let plan = run.checked.plan.as_ref().unwrap();
     assert_eq!(plan.info.doc_number.as_deref(), Some("阿职院办发〔2021〕45号"));

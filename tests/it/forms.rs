@@ -84,9 +84,9 @@ fn value_of(data: &Data) -> Value {
 }
 
 /// The spec's sheets and their columns (`../shared/spec/input-workbook.md`).
-const SPEC: [(&str, &[&str]); 9] = [
+const SPEC: [(&str, &[&str]); 10] = [
     ("文件信息", &["项目", "内容"]),
-    ("部门", &["部门名称", "类别", "负责人", "简称"]),
+    ("部门", &["部门名称", "类别", "负责人", "简称", "原名称"]),
     ("领导小组", &["小组职务", "姓名", "职务"]),
     ("考评组", &["考评组", "考评对象", "小组职务", "姓名", "职务", "所在部门", "联系电话"]),
     ("日程", &["类别", "部门", "日期", "时间", "地点"]),
@@ -94,10 +94,11 @@ const SPEC: [(&str, &[&str]); 9] = [
     ("评分", &["部门", "指标编号", "考评人", "得分", "备注"]),
     ("加扣分", &["部门", "类型", "分值", "事由", "认定部门", "佐证材料"]),
     ("定等规则", &["等次", "最低分", "比例上限"]),
+    ("正文", &["正文"]),
 ];
 
 /// Every fact the spec names for 文件信息.
-const SPEC_FACTS: [&str; 24] = [
+const SPEC_FACTS: [&str; 25] = [
     "单位名称",
     "年度",
     "发文机关标志",
@@ -122,6 +123,7 @@ const SPEC_FACTS: [&str; 24] = [
     "计分方法",
     "加分上限",
     "印章图片",
+    "上年度结果",
 ];
 
 /// The unzipped text of one part of an xlsx.
@@ -205,14 +207,15 @@ fn blank_workbook_filled_with_its_examples_passes_check() {
         assert_eq!(error.location.sheet.as_deref(), Some("文件信息"), "{error}");
     }
 
-    // Every fact filled with the example shown next to it (but the seal, which must be a
-    // file): the examples of all sheets form a valid workbook.
+    // Every fact filled with the example shown next to it (but the seal and last year's
+    // results, which must be files): the examples of all sheets form a valid workbook.
     let mut book = book_of(&bytes, &["说明"]);
     let facts = book.sheet_mut("文件信息").unwrap();
     for row in 0..facts.rows.len() {
         let key = facts.get(row, "项目").and_then(Value::as_text).unwrap().to_string();
         let example = facts.get(row, "示例").unwrap().clone();
-        if key != "印章图片" && facts.get(row, "内容") == Some(&Value::Empty) {
+        let is_file = key == "印章图片" || key == "上年度结果";
+        if !is_file && facts.get(row, "内容") == Some(&Value::Empty) {
             facts.set(row, "内容", example);
         }
     }
@@ -225,8 +228,12 @@ fn blank_workbook_filled_with_its_examples_passes_check() {
     assert!(!findings.iter().any(|f| f.contains("未知")), "{findings:#?}");
     let plan = checked.plan.unwrap();
     assert_eq!(plan.info.year, 2025);
-    assert_eq!(plan.departments.len(), 1);
+    // Two example groups, one per example category, so that the built-in wording in 正文
+    // (a list per group) names groups that exist.
+    assert_eq!(plan.departments.len(), 2);
+    assert_eq!(plan.groups.len(), 2);
     assert_eq!(plan.scores.len(), 1);
+    assert!(plan.body.is_some(), "the 正文 sheet is read");
     assert_eq!(plan.grading.len(), 4);
 }
 

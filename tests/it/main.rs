@@ -1,6 +1,7 @@
 //! The integration tests, as one binary: each test binary links typst, so nine of them
 //! cost CI minutes of linking for nothing. One module per area, as the files were before.
 
+mod body;
 mod check;
 mod common;
 mod documents;
@@ -11,3 +12,5 @@ mod notice;
 mod read_errors;
 mod reliability;
 mod sample_roundtrip;
+mod tables;
+mod year_over_year;

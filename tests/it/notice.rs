@@ -6,14 +6,14 @@ use crate::common;
 use kaoping::render::inspect::{Layout, TextRun, mm};
 use kaoping::render::{DocKind, plan_doc_source};
 
-const PITCH: f64 = 637.795_275_590_551 / 22.0; // 225 mm / 22 lines
-const CPITCH: f64 = 442.204_724_409_448_8 / 28.0; // 156 mm / 28 characters
-const TOP: f64 = 104.881_889_763_779_53; // 37 mm
-const LEFT: f64 = 79.370_078_740_157_48; // 28 mm
-const TYPE_WIDTH: f64 = 442.204_724_409_448_8;
-const TOL: f64 = 0.6; // points
+pub(crate) const PITCH: f64 = 637.795_275_590_551 / 22.0; // 225 mm / 22 lines
+pub(crate) const CPITCH: f64 = 442.204_724_409_448_8 / 28.0; // 156 mm / 28 characters
+pub(crate) const TOP: f64 = 104.881_889_763_779_53; // 37 mm
+pub(crate) const LEFT: f64 = 79.370_078_740_157_48; // 28 mm
+pub(crate) const TYPE_WIDTH: f64 = 442.204_724_409_448_8;
+pub(crate) const TOL: f64 = 0.6; // points
 
-fn notice_layout(book: &kaoping::sample::Book) -> Layout {
+pub(crate) fn notice_layout(book: &kaoping::sample::Book) -> Layout {
     let plan = common::plan_of(book);
     let engine = common::engine();
     let (source, extras) = plan_doc_source(engine, &plan, DocKind::Notice).unwrap();
@@ -24,7 +24,7 @@ fn sample_notice() -> Layout {
     notice_layout(&kaoping::sample::reference_2021())
 }
 
-fn close(actual: f64, expected: f64, tol: f64, what: &str) {
+pub(crate) fn close(actual: f64, expected: f64, tol: f64, what: &str) {
     assert!(
         (actual - expected).abs() <= tol,
         "{what}: {actual:.3} pt, expected {expected:.3} pt (±{tol})"
@@ -32,7 +32,7 @@ fn close(actual: f64, expected: f64, tol: f64, what: &str) {
 }
 
 /// The em-box top of a run: typst places text at its baseline.
-fn top(run: &TextRun) -> f64 {
+pub(crate) fn top(run: &TextRun) -> f64 {
     run.y - 0.88 * run.size
 }
 

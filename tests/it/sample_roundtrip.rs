@@ -331,3 +331,18 @@ fn synthetic_schedule_fits_the_window() {
         );
     }
 }
+
+/// The workbook in `input/` is the generator's output, byte for byte: a change to the
+/// sample must regenerate it (`cargo run --example sample`).
+#[test]
+fn the_bundled_sample_is_what_the_generator_writes() {
+    let bundled = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("input")
+        .join(sample::REFERENCE_FILE_NAME);
+    let generated = sample::reference_2021().to_xlsx_bytes().unwrap();
+    assert!(
+        std::fs::read(&bundled).unwrap() == generated,
+        "{} is out of date: run `cargo run --example sample`",
+        bundled.display()
+    );
+}
