@@ -304,12 +304,10 @@ impl Run<'_> {
                         let Some(job) = queue.next(worker) else { break };
                         let result = self.one(job, head);
                         // The workbook is not typeset; the other whole-institution
-                        // documents leave a cache as large as they are (when typeset:
-                        // a reused one left nothing).
-                        let typeset = result.as_ref().map_or(true, |done| {
-                            done.document.as_ref().is_none_or(|d| d.outcome == Outcome::Made)
-                        });
-                        if typeset && matches!(job, Job::Summary | Job::Schedule | Job::Notice) {
+                        // documents leave a cache as large as they are, unless reused.
+                        let reused = matches!(&result, Ok(Done { document: Some(d), .. })
+                            if d.outcome == Outcome::Reused);
+                        if !reused && matches!(job, Job::Summary | Job::Schedule | Job::Notice) {
                             self.engine.forget_cached_layouts();
                         }
                         match result {

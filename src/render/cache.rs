@@ -87,7 +87,7 @@ impl Cache {
     }
 
     /// Starts a build with this cache.
-    pub fn session(&self) -> Session<'_> {
+    pub(crate) fn session(&self) -> Session<'_> {
         Session { cache: self, build: self.builds.fetch_add(1, Ordering::Relaxed) + 1 }
     }
 
@@ -100,7 +100,7 @@ impl Cache {
 /// One build's use of a [`Cache`]: lookups mark entries as used by this build, and
 /// [`Session::finish`] drops the rest.
 #[derive(Debug)]
-pub struct Session<'a> {
+pub(crate) struct Session<'a> {
     cache: &'a Cache,
     build: u64,
 }
@@ -191,7 +191,7 @@ impl Fingerprint {
 }
 
 /// What decides a PDF's bytes: see the module documentation.
-pub fn pdf_key(engine: &Engine, doc: &PdfDoc) -> Key {
+fn pdf_key(engine: &Engine, doc: &PdfDoc) -> Key {
     let mut fingerprint = Fingerprint::new("pdf");
     fingerprint
         .number(engine.identity())
@@ -208,7 +208,7 @@ pub fn pdf_key(engine: &Engine, doc: &PdfDoc) -> Key {
 /// What decides the summary workbook's bytes: the plan and the findings (its scores are a
 /// function of the plan). `None` when they cannot be serialised, which does not happen
 /// for a checked plan but must not make two plans look alike.
-pub fn workbook_key(plan: &Plan, findings: &[Finding]) -> Option<Key> {
+fn workbook_key(plan: &Plan, findings: &[Finding]) -> Option<Key> {
     let mut fingerprint = Fingerprint::new("xlsx");
     // JSON is self-delimiting, so the two values cannot run together.
     serde_json::to_writer(HashWriter(&mut fingerprint.0), &(plan, findings)).ok()?;
