@@ -455,3 +455,36 @@ fn watch_rebuilds_when_the_workbook_is_saved_and_ignores_lock_files() {
     child.kill().unwrap();
     let _ = child.wait();
 }
+
+/// Issue 11, items 3 and 4 on other institutions' workbooks, small and large: a cited
+/// number typed with other brackets prints with 〔〕, and long runs wrap without any
+/// character that was not typed, in the notice and the schedule alike.
+#[test]
+fn cited_numbers_and_long_runs_hold_for_other_institutions() {
+    const URL: &str = "https://oa.example.edu.cn/notice/2022/plan.pdf?from=kaoping";
+    for departments in [12, 300] {
+        let mut book = kaoping::sample::synthetic(departments, 7);
+        book.set_fact("依据文件", "《年度考核办法》（某校党发(2022)3号）");
+        book.set_fact("动员会地点", URL);
+        set_column(&mut book, "日程", 0, "地点", URL);
+        let plan = common::plan_of(&book);
+        assert_eq!(plan.info.basis.as_deref(), Some("《年度考核办法》（某校党发〔2022〕3号）"));
+        for kind in [kaoping::render::DocKind::Notice, kaoping::render::DocKind::Schedule] {
+            let pdf = kaoping::render::render_plan_doc(common::engine(), &plan, kind).unwrap();
+            let Some(text) = common::pdftotext("-raw", &pdf.file.bytes) else {
+                eprintln!("pdftotext not installed: PDF text not checked");
+                return;
+            };
+            let joined: String = text.lines().collect();
+            assert!(!text.contains('\u{200B}'), "{departments}: {kind:?} has U+200B");
+            assert!(joined.contains(URL), "{departments}: {kind:?} lacks the URL as typed");
+            if kind == kaoping::render::DocKind::Notice {
+                // cjk-latin spacing puts a gap before 号, which pdftotext reads as a space.
+                assert!(
+                    normalise(&joined).contains("某校党发〔2022〕3号"),
+                    "{departments}: {joined}"
+                );
+            }
+        }
+    }
+}
