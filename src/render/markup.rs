@@ -1,15 +1,17 @@
 //! The one place where text from the workbook enters typst.
 //!
 //! Cell text is data, never markup: a department called `#set page(width: 1cm)` or
-//! `{{ x }}` must print literally. Templates never paste values themselves; minijinja's
-//! formatter calls [`escape_markup`] on every `{{ value }}`, and the `str` filter calls
-//! [`string_literal`] for values used inside typst code.
+//! `{{ x }}` must print literally. Templates never paste values themselves: minijinja's
+//! formatter and the 正文 renderer call [`cell_markup`] on every value, the `typ` filter
+//! turns values into typst literals (strings, or [`cell_markup`] content where a long run
+//! needs break opportunities), and the `str` filter calls [`string_literal`] for values
+//! used inside typst code.
 
 /// Escapes text for typst markup mode. Every ASCII punctuation character is escaped with a
 /// backslash (typst treats `\` + any symbol as that symbol), which also defuses comments,
 /// labels, references, headings, lists, math and raw text; line breaks become explicit
 /// `#linebreak()` so a blank line inside a cell cannot start a new paragraph.
-pub fn escape_markup(text: &str) -> String {
+fn escape_markup(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 4);
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {

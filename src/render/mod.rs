@@ -163,17 +163,6 @@ impl PdfDoc {
     }
 }
 
-/// Compiles typst source into a PDF output at `stem.pdf`.
-pub fn compile_pdf(
-    engine: &Engine,
-    stem: PathBuf,
-    source: String,
-    plan: &Plan,
-    extras: &[ExtraFile],
-) -> Result<RenderedPdf, RenderError> {
-    PdfDoc { stem, source, date: plan.info.date, extras: extras.to_vec() }.compile(engine)
-}
-
 /// A name that is safe as a file name on Windows, macOS and Linux: path separators,
 /// reserved characters and control characters become `_`, the length is bounded.
 pub fn sanitize_file_name(name: &str) -> String {
