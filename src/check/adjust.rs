@@ -7,8 +7,9 @@ use super::org::Departments;
 use super::sheets::ADJUSTMENTS;
 use super::{Ctx, Found, key};
 use crate::finding::Location;
+use crate::input_format;
 use crate::model::{Adjustment, AdjustmentKind, DeptId, Points};
-use crate::workbook::{Workbook, optional, required};
+use crate::workbook::Workbook;
 
 pub(super) fn check(
     ctx: &mut Ctx,
@@ -19,14 +20,7 @@ pub(super) fn check(
     let Some(sheet) = book.sheet(ADJUSTMENTS) else {
         return Some(Vec::new());
     };
-    let columns = [
-        required("部门"),
-        required("类型"),
-        required("分值"),
-        required("事由"),
-        required("认定部门"),
-        optional("佐证材料"),
-    ];
+    let columns = input_format::adjustments::COLUMNS.map(|c| c.header());
     let table = ctx.table(book, sheet, &columns)?;
     let mut items = Vec::new();
     let mut failed = false;

@@ -8,14 +8,15 @@ use calamine::Data;
 use super::sheets::GRADING;
 use super::{Ctx, key};
 use crate::finding::{CellRef, Location};
+use crate::input_format;
 use crate::model::{GradeRule, Percent, Points};
-use crate::workbook::{TableRow, Workbook, optional, required};
+use crate::workbook::{TableRow, Workbook};
 
 pub(super) fn check(ctx: &mut Ctx, book: &Workbook) -> Option<Vec<GradeRule>> {
     let Some(sheet) = book.sheet(GRADING) else {
         return Some(GradeRule::defaults());
     };
-    let columns = [required("等次"), required("最低分"), optional("比例上限")];
+    let columns = input_format::grading::COLUMNS.map(|c| c.header());
     let table = ctx.table(book, sheet, &columns)?;
     let mut rules: Vec<GradeRule> = Vec::new();
     let mut failed = false;
@@ -78,7 +79,7 @@ pub(super) fn check(ctx: &mut Ctx, book: &Workbook) -> Option<Vec<GradeRule>> {
 /// is a fraction, above 1 a percentage. `Some(None)` for a blank cell, `None` after an
 /// error.
 fn quota(ctx: &mut Ctx, row: &TableRow<'_>) -> Option<Option<Percent>> {
-    const COLUMN: &str = "比例上限";
+    const COLUMN: &str = input_format::grading::QUOTA;
     // Reading as text first reports Excel errors and control characters.
     let text = ctx.ok(row.text(COLUMN))?;
     let Some(text) = text else {

@@ -7,11 +7,12 @@ use super::org::Departments;
 use super::sheets::INDICATORS;
 use super::{BrokenNames, Ctx, Found, code_key, key};
 use crate::finding::{CellRef, Location};
+use crate::input_format;
 use crate::model::{Applies, Indicator, IndicatorId, Points};
-use crate::workbook::{Workbook, optional, required};
+use crate::workbook::Workbook;
 
 /// `考评对象` of an indicator that applies to every category.
-const ALL: &str = "全部";
+const ALL: &str = input_format::labels::ALL_CATEGORIES;
 
 #[derive(Debug, Default)]
 pub(super) struct Indicators {
@@ -48,14 +49,7 @@ pub(super) fn check(ctx: &mut Ctx, book: &Workbook, departments: &Departments) -
         return out;
     };
     out.present = true;
-    let columns = [
-        required("指标编号"),
-        required("考评对象"),
-        required("一级指标"),
-        required("二级指标"),
-        required("分值"),
-        optional("考评要点"),
-    ];
+    let columns = input_format::indicators::COLUMNS.map(|c| c.header());
     let Some(table) = ctx.table(book, sheet, &columns) else {
         return out;
     };

@@ -9,16 +9,15 @@ use std::path::{Path, PathBuf};
 use calamine::Data;
 use chrono::NaiveDate;
 
-use super::sheets::INFO;
 use super::{Ctx, closest, key};
 use crate::finding::{CellRef, Location};
-use crate::model::INFO_FACTS as FACTS;
-use crate::model::{DocumentInfo, LAST_YEAR_FACT, Points, ScoringMethod, full_date};
+use crate::input_format::info::{self as facts_format, LAST_YEAR as LAST_YEAR_FACT};
+use crate::input_format::sheets::INFO;
+use crate::model::{DocumentInfo, Points, ScoringMethod, full_date};
 use crate::workbook::value::{self, ValueError};
-use crate::workbook::{TableRow, Workbook, required};
+use crate::workbook::{TableRow, Workbook};
 
-const KEY: &str = "项目";
-const VALUE: &str = "内容";
+use facts_format::{KEY, VALUE};
 
 /// What the sheet gave: the document facts when all are valid, and the facts other sheets
 /// are checked against even when some unrelated fact failed.
@@ -46,7 +45,7 @@ pub(super) fn check(ctx: &mut Ctx, book: &Workbook) -> Info {
     let Some(sheet) = ctx.required_sheet(book, INFO) else {
         return Info::default();
     };
-    let Some(table) = ctx.table(book, sheet, &[required(KEY), required(VALUE)]) else {
+    let Some(table) = ctx.table(book, sheet, &facts_format::COLUMNS.map(|c| c.header())) else {
         return Info::default();
     };
     let mut facts = Facts {
@@ -60,8 +59,9 @@ pub(super) fn check(ctx: &mut Ctx, book: &Workbook) -> Info {
             continue;
         };
         let typed = key(&name);
-        let Some(&(known, _)) = FACTS.iter().find(|(k, _)| key(k) == typed) else {
-            let suggestion = closest(&name, FACTS.iter().map(|(k, _)| *k));
+        let Some(known) = facts_format::FACTS.iter().map(|f| f.key).find(|k| key(k) == typed)
+        else {
+            let suggestion = closest(&name, facts_format::FACTS.iter().map(|f| f.key));
             ctx.warning(row.location(KEY), msg::unknown_key(&name, suggestion));
             continue;
         };
@@ -246,7 +246,7 @@ struct Facts<'t> {
 
 impl Facts<'_> {
     fn is_required(name: &str) -> bool {
-        FACTS.iter().any(|&(k, required)| k == name && required)
+        facts_format::is_required(name)
     }
 
     fn location(&self, name: &str) -> Location {

@@ -9,8 +9,9 @@ use super::org::Departments;
 use super::sheets::SCHEDULE;
 use super::{Ctx, Found};
 use crate::finding::CellRef;
+use crate::input_format;
 use crate::model::{DeptId, Slot, full_date};
-use crate::workbook::{Workbook, optional, required};
+use crate::workbook::Workbook;
 
 pub(super) fn check(
     ctx: &mut Ctx,
@@ -19,8 +20,7 @@ pub(super) fn check(
     window: Option<(NaiveDate, NaiveDate)>,
 ) -> Option<Vec<Slot>> {
     let sheet = ctx.required_sheet(book, SCHEDULE)?;
-    let columns =
-        [required("类别"), required("部门"), required("日期"), required("时间"), optional("地点")];
+    let columns = input_format::schedule::COLUMNS.map(|c| c.header());
     let table = ctx.table(book, sheet, &columns)?;
     let mut slots = Vec::new();
     let mut failed = false;

@@ -13,6 +13,7 @@ use super::org::{Departments, Groups};
 use super::sheets::SCORES;
 use super::{Ctx, Found, closest, file_name};
 use crate::finding::Location;
+use crate::input_format;
 use crate::model::{
     Applies, DeptId, IndicatorId, MemberId, MemberRole, Origin, Points, Score, ScoreEntry,
     ScoreError,
@@ -43,13 +44,7 @@ pub(super) fn check(
         accepted: Vec::new(),
         any_score: false,
     };
-    let columns = [
-        required("部门"),
-        required("指标编号"),
-        required("考评人"),
-        required("得分"),
-        optional("备注"),
-    ];
+    let columns = input_format::scores::COLUMNS.map(|c| c.header());
     for book in sources {
         let Some(sheet) = book.sheet(SCORES) else {
             continue;
