@@ -78,7 +78,7 @@ pub mod sheets {
 }
 
 /// Every sheet kaoping reads, in the order a workbook is filled in.
-pub const SHEETS: [Sheet; 10] = [
+pub static SHEETS: [Sheet; 10] = [
     Sheet {
         name: sheets::INFO,
         need: Need::Required,
@@ -199,7 +199,7 @@ pub mod info {
 
     /// Every fact, in the order the blank workbook lists them: the one list that check
     /// reads by and the wording's placeholders are named by.
-    pub const FACTS: [Fact; 26] = [
+    pub static FACTS: [Fact; 26] = [
         fact(ORG, true, "本单位全称，用于各文件。"),
         fact(ORG_SHORT, false, "正文中对本单位的称呼；不填时由单位名称推出（学院、学校）。"),
         fact(YEAR, true, "考评年度，四位数。"),

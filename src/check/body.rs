@@ -12,7 +12,7 @@ use crate::finding::Location;
 use crate::input_format;
 use crate::model::body::{self, Block, Fact, Level, ParseError, Segment};
 use crate::model::{Body, DocumentInfo, Paragraph};
-use crate::workbook::{Workbook, required};
+use crate::workbook::Workbook;
 
 const COLUMN: &str = input_format::body::PARAGRAPH;
 

@@ -17,7 +17,7 @@ use crate::model::{DocumentInfo, Points, ScoringMethod, full_date};
 use crate::workbook::value::{self, ValueError};
 use crate::workbook::{TableRow, Workbook};
 
-use facts_format::{KEY, VALUE};
+use crate::input_format::info::{KEY, VALUE};
 
 /// What the sheet gave: the document facts when all are valid, and the facts other sheets
 /// are checked against even when some unrelated fact failed.

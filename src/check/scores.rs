@@ -18,7 +18,7 @@ use crate::model::{
     Applies, DeptId, IndicatorId, MemberId, MemberRole, Origin, Points, Score, ScoreEntry,
     ScoreError,
 };
-use crate::workbook::{Table, TableRow, Workbook, optional, required};
+use crate::workbook::{Table, TableRow, Workbook};
 
 /// A score's identity: the same triple twice is a duplicate.
 type Key = (DeptId, IndicatorId, MemberId);

@@ -5,7 +5,7 @@
 
 use rust_xlsxwriter::{
     Color, DataValidation, DataValidationErrorStyle, DataValidationRule, DocProperties,
-    ExcelDateTime, Format, FormatAlign, Formula, Note, Workbook, Worksheet, XlsxError,
+    ExcelDateTime, Format, FormatAlign, Formula, Workbook, Worksheet, XlsxError,
 };
 
 use super::wording::wording_sheet;
@@ -450,7 +450,8 @@ fn guide_sheet(
     for f in facts {
         let example = shown(&f.example);
         let item = format!("{}：{}", key.name, f.fact.key);
-        let cells = [sheets::INFO, &item, yes_no(f.fact.required), f.fact.help, &example];
+        let cells: [&str; 5] =
+            [sheets::INFO, &item, yes_no(f.fact.required), f.fact.help, &example];
         write_row(ws, cells, &wrap)?;
     }
     for spec in specs {
@@ -458,7 +459,8 @@ fn guide_sheet(
         for c in &spec.columns {
             let example = shown(&c.example);
             let (name, column) = (spec.sheet.name, c.column);
-            let cells = [name, column.name, yes_no(column.filled), column.help, &example];
+            let cells: [&str; 5] =
+                [name, column.name, yes_no(column.filled), column.help, &example];
             write_row(ws, cells, &wrap)?;
         }
     }

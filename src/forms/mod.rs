@@ -1,7 +1,7 @@
 //! Workbooks that people fill in, one product a file: the blank input workbook of
-//! `kaoping init` ([`blank`]), the 正文 sheet with a given wording ([`wording`], which
-//! `init` writes into its workbook) and one scoring form per evaluation group for
-//! `kaoping forms` ([`scoring`]).
+//! `kaoping init` (`blank`), the 正文 sheet with a given wording (`wording`, which `init`
+//! writes into its workbook) and one scoring form per evaluation group for
+//! `kaoping forms` (`scoring`).
 //!
 //! All come back through the ordinary reader, so all follow its rules: every sheet the
 //! reader uses has its header in row 1 and takes its names from
