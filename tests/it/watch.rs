@@ -1,8 +1,12 @@
 //! The rebuild-on-save loop both `kaoping watch` and `kaoping serve` run
-//! ([`rebuild_on_change`]), driven by a scripted list of saves instead of a file watcher.
+//! ([`rebuild_on_change`]): driven by a scripted list of saves instead of a file watcher,
+//! then through both commands with real saves.
 
+use std::io::{BufRead, BufReader};
 use std::ops::ControlFlow;
-use std::sync::Arc;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
 
 use kaoping::render::engine::{Engine, EngineOptions};
 use kaoping::watch::{Change, Round, rebuild_on_change};
@@ -78,4 +82,67 @@ fn the_closure_can_stop_the_loop() {
         if rounds == 3 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     });
     assert_eq!(rounds, 3);
+}
+
+/// Starts `kaoping ARGS` in `root` and hands its standard error over line by line.
+fn spawn(root: &std::path::Path, args: &[&str]) -> (Child, mpsc::Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kaoping"))
+        .args(args)
+        .current_dir(root)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    (child, rx)
+}
+
+/// Waits for a line that `matches`; the lines before it are returned too.
+fn wait_for(lines: &mpsc::Receiver<String>, matches: impl Fn(&str) -> bool) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => {
+                let found = matches(&line);
+                seen.push(line);
+                if found {
+                    return seen;
+                }
+            }
+            Err(_) => panic!("no such line; saw {seen:#?}"),
+        }
+    }
+}
+
+/// The same policy seen from outside, for each front end: after a broken template is
+/// saved, the error is printed and no rebuild starts.
+#[test]
+fn both_front_ends_report_a_broken_template_and_rebuild_nothing() {
+    for front_end in [["watch", "-o", "output"], ["serve", "--port", "0"]] {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("input")).unwrap();
+        std::fs::create_dir(root.path().join("templates")).unwrap();
+        let book = kaoping::sample::reference_2021().to_xlsx_bytes().unwrap();
+        std::fs::write(root.path().join("input/2021年度.xlsx"), book).unwrap();
+        let mut args = front_end.to_vec();
+        args.extend(["input", "--templates", "templates", "--no-system-fonts"]);
+        let (mut child, lines) = spawn(root.path(), &args);
+        // Both end a round with the summary line.
+        wait_for(&lines, |l| l.contains("个提示"));
+        std::fs::write(root.path().join("templates/notice.typ.j2"), "{% if %}").unwrap();
+        wait_for(&lines, |l| l.starts_with("错误：模板 notice.typ.j2 有误"));
+        std::thread::sleep(Duration::from_secs(2));
+        let after: Vec<String> = lines.try_iter().collect();
+        assert!(!after.iter().any(|l| l.contains("重新生成")), "{}: {after:#?}", front_end[0]);
+        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        let _ = child.wait();
+    }
 }
