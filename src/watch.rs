@@ -121,8 +121,10 @@ impl Burst {
 /// file, an Excel lock file (`~$…`), a hidden file, or our own output.
 pub fn is_relevant(path: &Path, output: Option<&Path>) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let temporary =
-        name.starts_with("~$") || name.starts_with('.') || name.ends_with('~') || name.ends_with(".tmp");
+    let temporary = name.starts_with("~$")
+        || name.starts_with('.')
+        || name.ends_with('~')
+        || name.ends_with(".tmp");
     let ours = output.is_some_and(|o| path.starts_with(o)) || name.starts_with(".kaoping");
     let kind =
         Path::new(name).extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();

@@ -42,7 +42,11 @@ pub fn run(args: &BuildArgs) -> Result<(), Error> {
 
 /// One build with an engine that may outlive it (`watch` keeps its fonts loaded), reusing
 /// the files of earlier builds kept in `cache`.
-pub fn run_with(args: &BuildArgs, engine: &Engine, cache: Option<&Arc<Cache>>) -> Result<(), Error> {
+pub fn run_with(
+    args: &BuildArgs,
+    engine: &Engine,
+    cache: Option<&Arc<Cache>>,
+) -> Result<(), Error> {
     let started = Instant::now();
     let paths = args.input.paths();
     let quiet = args.verbosity.quiet;

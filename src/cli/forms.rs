@@ -14,8 +14,7 @@ pub fn run(args: &FormsArgs) -> Result<(), Error> {
     let quiet = args.verbosity.quiet;
     let paths = args.input.paths();
     let made = blank_forms(&paths);
-    if let Some(findings) = made.as_ref().map_or_else(FormsError::findings, |m| Some(&m.findings))
-    {
+    if let Some(findings) = made.as_ref().map_or_else(FormsError::findings, |m| Some(&m.findings)) {
         print_findings(findings, quiet);
     }
     let BlankForms { forms, plan, findings } = match made {
@@ -87,7 +86,8 @@ fn write_all(dir: &Path, forms: &[ScoreForm], force: bool) -> Result<(), Error> 
     }
     for (file, path) in staged {
         let placed = if force { file.persist(&path) } else { file.persist_noclobber(&path) };
-        placed.map_err(|e| Error::WriteFile { file: path.display().to_string(), source: e.error })?;
+        placed
+            .map_err(|e| Error::WriteFile { file: path.display().to_string(), source: e.error })?;
     }
     Ok(())
 }

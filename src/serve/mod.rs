@@ -96,7 +96,10 @@ pub fn run(args: &ServeArgs) -> Result<(), Error> {
                 list_paths(&app.watched.inputs)
             );
         } else {
-            println!("正在监视 {}；保存后网页自动更新。按 Ctrl+C 退出。", list_paths(&watched_paths));
+            println!(
+                "正在监视 {}；保存后网页自动更新。按 Ctrl+C 退出。",
+                list_paths(&watched_paths)
+            );
         }
         if args.host.is_unspecified() {
             println!("局域网内的其他电脑可用本机的 IP 地址打开（端口 {}）。", port_of(&url));

@@ -107,7 +107,8 @@ struct Progress {
 impl View {
     pub fn new(workspace: &Workspace, snapshot: &Snapshot, job: Option<&str>) -> Self {
         let findings = &snapshot.findings;
-        let finding_files = findings.grouped(false)
+        let finding_files = findings
+            .grouped(false)
             .into_iter()
             .map(|(file, sheets)| FileView {
                 name: file

@@ -731,8 +731,12 @@ fn unzipped(bytes: Vec<u8>) -> Vec<(String, Vec<u8>)> {
 
 /// `kaoping forms ARGS` in `cwd`: success and standard error.
 fn forms_command(cwd: &Path, args: &[&str]) -> (bool, String) {
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_kaoping")).arg("forms").args(args).current_dir(cwd).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kaoping"))
+        .arg("forms")
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap();
     (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
@@ -754,7 +758,10 @@ fn forms_from_the_page_are_the_command_lines() {
     assert!(!from_cli.is_empty());
 
     let mut bare = reference_2021();
-    bare.remove_sheet("指标").expect("the sample has indicators");
+    // Without indicators, nor the scores and adjustments that would name them.
+    for sheet in ["指标", "评分", "加扣分"] {
+        bare.remove_sheet(sheet).expect("the sample has the sheet");
+    }
     let (bare_root, _) = workspace_with(&bare, "无指标.xlsx");
     let (made, bare_stderr) = forms_command(bare_root.path(), &["input", "-o", "forms"]);
     assert!(!made, "{bare_stderr}");
@@ -769,7 +776,7 @@ fn forms_from_the_page_are_the_command_lines() {
     let (status, _, body) = get(&bare_server.addr(), "/forms.zip");
     assert_eq!(status, 409);
     let message = String::from_utf8(body).unwrap();
-    assert!(message.contains("没有指标"), "{message}");
+    assert!(message.contains("没有指标"), "{message}\n{bare_stderr}");
     let error_line = bare_stderr.lines().find(|l| l.starts_with("错误：")).unwrap_or_default();
     assert_eq!(error_line, format!("错误：{message}"), "the same message from both");
 }
