@@ -44,7 +44,7 @@ use std::time::{Duration, Instant};
 
 use kaoping::build::{BuildOptions, Built, Cache, build, read_inputs};
 use kaoping::render::engine::{Engine, EngineOptions};
-use kaoping::render::scores::REPORT_DIR;
+use kaoping::render::result_docs::REPORT_DIR;
 use kaoping::sample::{self, Book};
 use kaoping::write::Staging;
 

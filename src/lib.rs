@@ -28,6 +28,7 @@ pub mod build;
 pub mod check;
 pub mod finding;
 pub mod forms;
+pub mod input_format;
 pub mod model;
 pub mod render;
 pub mod sample;

@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use kaoping::build::{
-    BuildError, BuildOptions, Built, Cache, Progress, TYPST_DIR, build, input_dirs, read_inputs,
+    BuildError, BuildOptions, BuildProgress, Built, Cache, TYPST_DIR, build, input_dirs,
+    read_inputs,
 };
 use kaoping::render::OutputFile;
 use kaoping::render::engine::Engine;
@@ -61,7 +62,7 @@ pub fn run_with(
     let typst = args.emit_typst.as_deref().map(|dir| staging_with_lib(engine, dir)).transpose()?;
 
     let bar = progress_bar(quiet);
-    let on_progress = |p: Progress| {
+    let on_progress = |p: BuildProgress| {
         if let Some(bar) = &bar {
             bar.set_length(p.total as u64);
             bar.set_position(p.done as u64);

@@ -13,7 +13,7 @@ use calamine::{Data, Reader, Xlsx};
 use kaoping::build::{BuildError, BuildOptions, build, read_inputs};
 use kaoping::render::OutputFile;
 use kaoping::render::inspect::Layout;
-use kaoping::render::scores::{Head, render_report};
+use kaoping::render::result_docs::{Head, render_report};
 use kaoping::sample::{Book, SheetData, Value, synthetic};
 use kaoping::write::MemorySink;
 
