@@ -572,10 +572,6 @@ fn table_sheet(ws: &mut Worksheet, year: i32, spec: &SheetSpec) -> Result<(), Xl
     Ok(())
 }
 
-/// A workbook holding only a 正文 sheet with these paragraphs, laid out as `kaoping init`
-/// writes it (the README's picture of the sheet is made from it).
-///
-
 /// A reference into the blank workbook's 部门 sheet: the whole column (`'部门'!$B:$B`), or
 /// one cell of it when `row` is `$2`.
 fn departments_column(name: &str, row: &str) -> String {

@@ -51,5 +51,5 @@ fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
 /// The height of a row whose tallest wrapped cell takes `lines` lines; `None` keeps
 /// Excel's default for a single line.
 fn wrapped_row_height(lines: usize) -> Option<f64> {
-    (lines > 1).then(|| lines as f64 * LINE_HEIGHT)
+    (lines > 1).then_some(lines as f64 * LINE_HEIGHT)
 }

@@ -65,7 +65,7 @@ struct SpecColumn<'a> {
     choices: Vec<&'a str>,
 }
 
-fn between<'a>(text: &'a str, open: char, close: char) -> Option<&'a str> {
+fn between(text: &str, open: char, close: char) -> Option<&str> {
     let start = text.find(open)? + open.len_utf8();
     let end = start + text[start..].find(close)?;
     Some(&text[start..end])
