@@ -12,6 +12,9 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    if cli::double_click::is_double_click() {
+        return ExitCode::from(cli::double_click::run() as u8);
+    }
     let args = cli::args::parse();
     let status = match args.command {
         cli::args::Command::Build(a) => cli::build::run(&a),

@@ -10,7 +10,7 @@ use super::Status;
 use super::args::InitArgs;
 use super::report::print_error;
 
-const DEFAULT_NAME: &str = "新年度.xlsx";
+pub(super) const DEFAULT_NAME: &str = "新年度.xlsx";
 
 pub fn run(args: &InitArgs) -> Status {
     let path = match &args.path {
@@ -67,7 +67,7 @@ fn refuse(path: &Path) {
 
 /// Writes the file complete or not at all, and never over a file that appeared meanwhile:
 /// a temporary file in the same folder, then a rename that refuses to replace.
-fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(super) fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -95,7 +95,7 @@ pub(super) fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFil
 
 /// This calendar year (UTC), from the system clock: a default for a prompt, never part of
 /// any output's bytes.
-fn current_year() -> i32 {
+pub(super) fn current_year() -> i32 {
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);

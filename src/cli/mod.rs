@@ -4,6 +4,7 @@
 pub mod args;
 pub mod build;
 pub mod check;
+pub mod double_click;
 pub mod fonts;
 pub mod forms;
 pub mod init;

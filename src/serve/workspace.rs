@@ -227,7 +227,7 @@ impl PageSink {
         files
             .into_iter()
             .map(|file| {
-                let path = url_key(&file.path);
+                let path = kaoping::render::slash_path(&file.path);
                 match descriptions.remove(&file.path) {
                     Some(description) => Output {
                         path,
@@ -259,12 +259,4 @@ impl Sink for PageSink {
     fn describe(&self, description: Description) {
         self.descriptions.lock().unwrap_or_else(|e| e.into_inner()).push(description);
     }
-}
-
-/// A relative path with `/` separators, whatever the platform.
-fn url_key(path: &Path) -> String {
-    path.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
 }
