@@ -11,6 +11,7 @@ use std::ffi::OsString;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
+use clap::Parser;
 use kaoping::forms::blank_workbook;
 use kaoping::workbook::{ReadError, collect_inputs};
 
