@@ -28,6 +28,7 @@ scripts/windows/install-tools.sh wine
 
 work=$(mktemp -d /tmp/kaoping-windows-check.XXXXXX)
 servers=()
+url=
 cleanup() {
   for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; done
   wineserver -k 2>/dev/null || true
@@ -107,43 +108,48 @@ tr -d '\r' <"$work/check-windows.log" | diff "$work/check-linux.log" - \
   || fail "check printed something else than on Linux (exit $linux_status)"
 echo "  exit status 1, the same text as on Linux"
 
-# Starts kaoping.exe in the background and waits until the page at the address it prints
-# answers (another program may hold the port asked for; kaoping then takes the next).
-# serve_in FOLDER LOG ARGUMENTS...; sets $server and $url.
-serve_in() {
-  local folder=$1 log=$2
-  shift 2
-  (cd "$folder" && exec wine "$@") </dev/null >"$log" 2>&1 &
-  server=$!
-  servers+=("$server")
+# What a program printed, without the cursor movements Wine's console adds under a terminal.
+text_of() { sed 's/\x1b\[[?0-9;]*[a-zA-Z]//g; s/\r//g' "$1"; }
+
+# Waits until the page at the address the program printed answers (another program may
+# hold the port asked for; kaoping then takes the next). Sets $url.
+# wait_for_page PID LOG
+wait_for_page() {
+  local pid=$1 log=$2
   for _ in $(seq 1 120); do
-    url=$(grep -o 'http://127\.0\.0\.1:[0-9]*/' "$log" | head -1 || true)
+    url=$(text_of "$log" | grep -o 'http://127\.0\.0\.1:[0-9]*/' | head -1 || true)
     if [ -n "$url" ] && curl -sf "$url" -o "$work/page.html"; then return 0; fi
-    kill -0 "$server" 2>/dev/null || { cat "$log"; fail "kaoping.exe exited before answering"; }
+    kill -0 "$pid" 2>/dev/null || { text_of "$log"; fail "kaoping.exe exited before answering"; }
     sleep 0.5
   done
-  cat "$log"
+  text_of "$log"
   fail "no answer from kaoping.exe within 60 s"
 }
 
-# Ctrl+C: Wine turns SIGINT into the console's CTRL_C_EVENT.
-stop_with_ctrl_c() {
-  local log=$1
-  kill -INT "$server"
-  local status=0
-  wait "$server" || status=$?
-  [ "$status" = 0 ] || { cat "$log"; fail "kaoping.exe exited with $status after Ctrl+C"; }
-  grep -q "kaoping 网页已退出" "$log" || { cat "$log"; fail "no clean stop after Ctrl+C"; }
-  if ls "$WINEPREFIX"/drive_c/users/*/AppData/Local/Temp/kaoping-uploads-* >/dev/null 2>&1; then
-    fail "the upload folder was left behind"
-  fi
+uploads_left() { find "$WINEPREFIX/drive_c" -name 'kaoping-uploads-*' | grep -q .; }
+
+# After Ctrl+C: exit status 0, the goodbye line, the upload folder removed.
+# stopped_cleanly PID LOG
+stopped_cleanly() {
+  local pid=$1 log=$2 status=0
+  wait "$pid" || status=$?
+  [ "$status" = 0 ] || { text_of "$log"; fail "exit status $status after Ctrl+C"; }
+  text_of "$log" | grep -q "kaoping 网页已退出" || { text_of "$log"; fail "no clean stop after Ctrl+C"; }
+  uploads_left && fail "the upload folder was left behind"
+  return 0
 }
 
-step "4. serve answers on 127.0.0.1"
-serve_in "$app" "$work/serve.log" kaoping.exe serve . --port 18471
+step "4. serve answers on 127.0.0.1 and stops on Ctrl+C"
+(cd "$app" && exec wine kaoping.exe serve . --port 18471) </dev/null >"$work/serve.log" 2>&1 &
+server=$!
+servers+=("$server")
+wait_for_page "$server" "$work/serve.log"
 grep -qi "<html" "$work/page.html" || fail "the page at $url is not HTML"
-stop_with_ctrl_c "$work/serve.log"
-echo "  page served, stopped by Ctrl+C, upload folder removed"
+uploads_left || fail "no upload folder while serving"
+# Wine turns SIGINT into the console's CTRL_C_EVENT.
+kill -INT "$server"
+stopped_cleanly "$server" "$work/serve.log"
+echo "  $url answered; Ctrl+C stopped it and removed its upload folder"
 
 step "5. a PDF held open makes the build fail and keeps the old outputs"
 locked=$(cd "$windows_out" && find . -name '*.pdf' -path '*/*/*' | sort | head -1)
@@ -173,13 +179,26 @@ find "$app" -maxdepth 1 -name '.kaoping-staging-*' | grep -q . && fail "a stagin
 echo "  refused with the file named; all $count old outputs unchanged"
 
 step "6. double-clicked in a folder without workbooks"
+# Started by Wine from a terminal, a program gets a console of its own, as from Explorer
+# (and kaoping sees it is the console's only process); `script` gives it that terminal,
+# and ^C typed into it is Ctrl+C in the console.
 fresh="$work/新 文件夹"
 mkdir -p "$fresh"
 cp "$app/kaoping.exe" "$app/bcryptprimitives.dll" "$fresh/"
-serve_in "$fresh" "$work/double-click.log" kaoping.exe
-grep -q "已新建空白工作簿" "$work/double-click.log" || { cat "$work/double-click.log"; fail "no word about the blank workbook"; }
+mkfifo "$work/keys"
+(cd "$fresh" && exec script -qefc "wine kaoping.exe" "$work/double-click.log") \
+  <"$work/keys" >/dev/null 2>&1 &
+clicked=$!
+servers+=("$clicked")
+exec 8>"$work/keys"
+wait_for_page "$clicked" "$work/double-click.log"
+text_of "$work/double-click.log" | grep -q "已新建空白工作簿" \
+  || { text_of "$work/double-click.log"; fail "no word about the blank workbook"; }
 ls "$fresh"/*.xlsx >/dev/null 2>&1 || fail "no blank workbook written"
-stop_with_ctrl_c "$work/double-click.log"
-echo "  blank workbook written, page served"
+text_of "$work/double-click.log" | grep -q "关闭此窗口" || fail "no word on how to stop"
+printf '\003' >&8
+exec 8>&-
+stopped_cleanly "$clicked" "$work/double-click.log"
+echo "  blank workbook written, $url answered, ^C stopped it"
 
 step "all Windows checks passed"
