@@ -50,7 +50,7 @@ unzip -q "$zip" -d "$office"
 app=$(echo "$office"/kaoping-*-windows-x64)
 [ -x "$app/kaoping.exe" ] || [ -f "$app/kaoping.exe" ] || fail "kaoping.exe is not in the zip"
 [ -f "$app/使用说明.txt" ] || fail "使用说明.txt is not in the zip"
-sample=$(cd "$app" && ls ./*.xlsx | head -1)
+sample=$(cd "$app" && ls ./*.xlsx | sed -n 1p)
 sample=${sample#./}
 [ -n "$sample" ] || fail "the zip has no sample workbook"
 
@@ -78,11 +78,25 @@ count=$(find "$windows_out" -type f | wc -l)
 
 step "2. the same bytes as the Linux build"
 "$linux" build "$app/$sample" -o "$work/linux-out" -q
-if ! diff -r "$work/linux-out" "$windows_out" >"$work/diff.log"; then
+if ! diff -r -x '*.xlsx' "$work/linux-out" "$windows_out" >"$work/diff.log"; then
   cat "$work/diff.log"
   fail "the Windows outputs differ from the Linux outputs"
 fi
-echo "  $count files byte-identical, .kaoping-manifest included"
+# The zip library under rust_xlsxwriter records the system that wrote each entry (one byte
+# per entry: Unix or DOS); everything inside the workbook must be the same.
+xlsx_count=0
+while IFS= read -r -d '' xlsx; do
+  rel=${xlsx#"$work/linux-out/"}
+  for side in linux windows; do mkdir -p "$work/unzipped/$side"; done
+  unzip -q -o "$xlsx" -d "$work/unzipped/linux/$rel"
+  unzip -q -o "$windows_out/$rel" -d "$work/unzipped/windows/$rel"
+  diff <(unzip -Z1 "$xlsx") <(unzip -Z1 "$windows_out/$rel") || fail "$rel: other entries"
+  xlsx_count=$((xlsx_count + 1))
+done < <(find "$work/linux-out" -name '*.xlsx' -print0)
+diff -r "$work/unzipped/linux" "$work/unzipped/windows" || fail "the workbooks' contents differ"
+all=$(find "$work/linux-out" -type f | wc -l)
+echo "  $((all - xlsx_count)) files byte-identical (.kaoping-manifest included);"
+echo "  $xlsx_count workbook(s) with identical contents"
 
 step "3. check on a broken workbook names the cell"
 broken="$work/broken"
@@ -92,7 +106,7 @@ mkdir -p "$broken/x"
 scores_id=$(grep -o '<sheet [^>]*name="评分"[^>]*>' "$broken/x/xl/workbook.xml" | grep -o 'r:id="[^"]*"' | cut -d'"' -f2)
 scores_xml=$(grep -o "<Relationship [^>]*Id=\"$scores_id\"[^>]*>" "$broken/x/xl/_rels/workbook.xml.rels" | grep -o 'Target="[^"]*"' | cut -d'"' -f2)
 scores_xml="$broken/x/xl/${scores_xml#/xl/}"
-cell=$(grep -o '<c r="[A-Z]*[0-9]*"\( s="[0-9]*"\)\?><v>[0-9.]*</v></c>' "$scores_xml" | head -1 | cut -d'"' -f2)
+cell=$(grep -o '<c r="[A-Z]*[0-9]*"\( s="[0-9]*"\)\?><v>[0-9.]*</v></c>' "$scores_xml" | sed -n 1p | cut -d'"' -f2)
 [ -n "$cell" ] || fail "no numeric cell in the 评分 sheet"
 sed -i "s|\(<c r=\"$cell\"[^>]*><v>\)[0-9.]*\(</v>\)|\19999\2|" "$scores_xml"
 (cd "$broken/x" && zip -q -X -r "$broken/评分 有误.xlsx" .)
@@ -117,7 +131,7 @@ text_of() { sed 's/\x1b\[[?0-9;]*[a-zA-Z]//g; s/\r//g' "$1"; }
 wait_for_page() {
   local pid=$1 log=$2
   for _ in $(seq 1 120); do
-    url=$(text_of "$log" | grep -o 'http://127\.0\.0\.1:[0-9]*/' | head -1 || true)
+    url=$(text_of "$log" | grep -o 'http://127\.0\.0\.1:[0-9]*/' | sed -n 1p || true)
     if [ -n "$url" ] && curl -sf "$url" -o "$work/page.html"; then return 0; fi
     kill -0 "$pid" 2>/dev/null || { text_of "$log"; fail "kaoping.exe exited before answering"; }
     sleep 0.5
@@ -152,9 +166,9 @@ stopped_cleanly "$server" "$work/serve.log"
 echo "  $url answered; Ctrl+C stopped it and removed its upload folder"
 
 step "5. a PDF held open makes the build fail and keeps the old outputs"
-locked=$(cd "$windows_out" && find . -name '*.pdf' -path '*/*/*' | sort | head -1)
+locked=$(cd "$windows_out" && find . -name '*.pdf' -path '*/*/*' | sort | sed -n 1p)
 locked=${locked#./}
-[ -n "$locked" ] || locked=$(cd "$windows_out" && ls ./*.pdf | head -1)
+[ -n "$locked" ] || locked=$(cd "$windows_out" && ls ./*.pdf | sed -n 1p)
 (cd "$windows_out" && find . -type f -exec sha256sum {} + | sort) >"$work/before.sums"
 mkfifo "$work/hold"
 (cd "$windows_out" && exec wine "$tools/hold_open.exe" "$locked") <"$work/hold" >"$work/hold.log" 2>&1 &
