@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes kaoping-<version>-windows-x64.zip for the office's Windows PCs, built on Linux:
 # kaoping.exe (fonts and templates are inside it), 使用说明.txt and the sample workbook.
-# Installs what it needs (the Rust target, MinGW's linker, zip) on a Debian machine.
+# Installs what it needs (the Rust target, MinGW's linker, Python) on a Debian machine.
 #
 #   scripts/windows-zip.sh [OUTPUT_DIR]     default: dist/
 #
@@ -30,11 +30,23 @@ cp input/*.xlsx "$stage/$name/"
 # shows LF-only lines as one long line.
 { printf '\xef\xbb\xbf'; sed 's/$/\r/' scripts/windows/使用说明.txt; } >"$stage/$name/使用说明.txt"
 
-# The same files give the same zip: fixed times, no extra attributes, names in UTF-8
-# flagged as such so Explorer shows the Chinese names.
-find "$stage/$name" -exec touch -d '2000-01-01 00:00:00 UTC' {} +
+# The same files give the same zip: fixed times and order. Python's zipfile flags the
+# names as UTF-8 (Info-ZIP's zip does not), so Explorer shows the Chinese names.
 mkdir -p "$out_dir"
 zip_path=$(realpath "$out_dir")/$name.zip
-rm -f "$zip_path"
-(cd "$stage" && TZ=UTC zip -q -X -r -UN=UTF8 "$zip_path" "$name")
+python3 - "$stage" "$name" "$zip_path" <<'PY'
+import os, sys, zipfile
+stage, name, zip_path = sys.argv[1:]
+files = sorted(
+    os.path.relpath(os.path.join(d, f), stage)
+    for d, _, fs in os.walk(os.path.join(stage, name)) for f in fs
+)
+with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as z:
+    for rel in files:
+        info = zipfile.ZipInfo(rel.replace(os.sep, "/"), date_time=(2000, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        with open(os.path.join(stage, rel), "rb") as f:
+            z.writestr(info, f.read())
+PY
 echo "$zip_path"
