@@ -14,4 +14,5 @@ mod reliability;
 mod sample_roundtrip;
 mod serve;
 mod tables;
+mod watch;
 mod year_over_year;

@@ -15,10 +15,9 @@ use clap::Parser;
 use kaoping::forms::blank_workbook;
 use kaoping::workbook::{ReadError, collect_inputs};
 
-use super::Status;
-use super::args::{Cli, Command};
-use super::init::{DEFAULT_NAME, current_year, write_new};
-use super::report::print_error;
+use crate::args::{Cli, Command};
+use crate::cli::init::{DEFAULT_NAME, current_year, write_new};
+use crate::front::{Error, Status, exit_status};
 
 /// Whether this start is a double-click: no arguments, and no other process shares the
 /// console (a terminal would be one), so the window closes when kaoping exits.
@@ -44,7 +43,7 @@ fn console_is_our_own() -> bool {
 /// workbook there when the folder has none. On failure the window waits for Enter, so the
 /// message can be read before it closes.
 pub fn run() -> Status {
-    let status = serve_program_folder();
+    let status = exit_status(serve_program_folder());
     if status != Status::Ok {
         println!("\n按回车键关闭此窗口。");
         let _ = std::io::stdin().lock().read_line(&mut String::new());
@@ -52,29 +51,18 @@ pub fn run() -> Status {
     status
 }
 
-fn serve_program_folder() -> Status {
-    let folder = match program_folder() {
-        Ok(folder) => folder,
-        Err(error) => {
-            print_error(format!("找不到 kaoping.exe 所在的文件夹：{error}"));
-            return Status::Failed;
-        }
-    };
+fn serve_program_folder() -> Result<(), Error> {
+    let folder = program_folder().map_err(Error::ProgramFolder)?;
     println!("kaoping（考评）{}", env!("CARGO_PKG_VERSION"));
     println!("读取此文件夹中的工作簿：{}", folder.display());
-    if let Err(status) = ensure_workbook(&folder) {
-        return status;
-    }
+    ensure_workbook(&folder)?;
     println!("正在打开考评网页，浏览器稍后自动打开；没有打开时，请在浏览器中输入下面的地址。");
     println!("要退出：关闭此窗口，或按 Ctrl+C。网页在此窗口关闭前一直可用。\n");
     let serve = [OsString::from("kaoping"), "serve".into(), folder.into(), "--open".into()];
-    match Cli::try_parse_from(serve).map(|cli| cli.command) {
-        Ok(Command::Serve(args)) => crate::serve::run(&args),
-        Ok(_) => unreachable!("the arguments name the serve command"),
-        Err(error) => {
-            print_error(super::args::chinese_error(&error));
-            Status::Failed
-        }
+    // Our own arguments: clap refusing them would be a bug, reported as clap reports it.
+    match Cli::try_parse_from(serve).unwrap_or_else(|error| error.exit()).command {
+        Command::Serve(args) => crate::serve::run(&args),
+        _ => unreachable!("the arguments name the serve command"),
     }
 }
 
@@ -85,7 +73,7 @@ fn program_folder() -> std::io::Result<PathBuf> {
 }
 
 /// Writes `init`'s blank workbook into `folder` when it holds no workbook, and says so.
-fn ensure_workbook(folder: &Path) -> Result<(), Status> {
+fn ensure_workbook(folder: &Path) -> Result<(), Error> {
     match collect_inputs(&[folder.to_path_buf()]) {
         Err(ReadError::NoWorkbookInFolder { .. }) => {}
         // Workbooks, or a folder kaoping cannot list: the page says what it finds.
@@ -93,18 +81,10 @@ fn ensure_workbook(folder: &Path) -> Result<(), Status> {
     }
     let path = folder.join(DEFAULT_NAME);
     let year = current_year();
-    let written = blank_workbook(year)
-        .map_err(|error| error.to_string())
-        .and_then(|bytes| write_new(&path, &bytes).map_err(|error| error.to_string()));
-    match written {
-        Ok(()) => {
-            println!("此文件夹中还没有工作簿，已新建空白工作簿 {DEFAULT_NAME}（{year} 年度）。");
-            println!("用 Excel 或 WPS 打开它，先看“说明”工作表，填写后保存，网页会自动更新。");
-            Ok(())
-        }
-        Err(error) => {
-            print_error(format!("此文件夹中没有工作簿，新建 {} 也失败了：{error}", path.display()));
-            Err(Status::Failed)
-        }
-    }
+    let bytes = blank_workbook(year).map_err(Error::BlankWorkbook)?;
+    write_new(&path, &bytes)
+        .map_err(|source| Error::WriteFile { file: path.display().to_string(), source })?;
+    println!("此文件夹中还没有工作簿，已新建空白工作簿 {DEFAULT_NAME}（{year} 年度）。");
+    println!("用 Excel 或 WPS 打开它，先看“说明”工作表，填写后保存，网页会自动更新。");
+    Ok(())
 }
