@@ -83,6 +83,9 @@ pub enum Error {
     WriteIn { dir: PathBuf, source: io::Error },
     #[error("无法写入 {file}：{source}")]
     WriteFile { file: String, source: io::Error },
+    /// Double-clicked, kaoping reads the folder it is in.
+    #[error("找不到 kaoping.exe 所在的文件夹：{0}")]
+    ProgramFolder(io::Error),
 
     // ------------------------------------------------------------ the web page
     #[error("无法在 {host}:{port} 上启动网页服务：{source}")]

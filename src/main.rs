@@ -7,6 +7,7 @@
 
 mod args;
 mod cli;
+mod double_click;
 mod front;
 mod serve;
 
@@ -20,6 +21,9 @@ use args::Command;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    if double_click::is_double_click() {
+        return ExitCode::from(double_click::run() as u8);
+    }
     let result = match args::parse().command {
         Command::Build(a) => cli::build::run(&a),
         Command::Check(a) => cli::check::run(&a),

@@ -7,6 +7,12 @@
 //! and a failed first build leaves no files at all. Files a previous build wrote that this
 //! one no longer produces (a department renamed) are removed, using a manifest, so the
 //! folder always shows one build; files the user put there are never touched.
+//!
+//! Placing the files is itself all or nothing: every file the build replaces or removes is
+//! first moved aside into the staging folder, and only then are the new ones moved in. On
+//! Windows a file held open by a PDF reader or Excel cannot be moved, so a locked output
+//! stops the build while every old output is still where it was; any other failure part
+//! way through moves the old files back.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -14,7 +20,7 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::render::OutputFile;
+use crate::render::{OutputFile, slash_path};
 
 /// The list of files the last build wrote, kept in the output folder.
 pub const MANIFEST: &str = ".kaoping-manifest";
@@ -85,6 +91,12 @@ pub enum WriteError {
     InsideInput { output: PathBuf, input: PathBuf },
     #[error("无法写入 {path}：{source}")]
     Io { path: PathBuf, source: io::Error },
+    #[error(
+        "{path} 正被其他程序打开（如 PDF 阅读器、Excel 或 WPS），无法替换；请关闭它后重新生成。输出目录中原有的文件都没有改动"
+    )]
+    InUse { path: PathBuf },
+    #[error("{failure}；另有原来的输出文件未能放回原处，保存在 {kept}")]
+    NotRestored { failure: Box<WriteError>, kept: PathBuf },
     #[error("文件路径 {0} 不在输出目录之内")]
     Escapes(PathBuf),
 }
@@ -158,27 +170,138 @@ impl Staging {
     }
 
     /// Moves every staged file into the output folder and removes what the previous
-    /// build wrote but this one did not. Returns the files now in place.
+    /// build wrote but this one did not. Returns the files now in place. On failure the
+    /// output folder holds exactly what it held before.
     pub fn commit(self) -> Result<Vec<PathBuf>, WriteError> {
+        self.commit_with(&|from, to| fs::rename(from, to))
+    }
+
+    /// [`Staging::commit`] with the rename it uses given, so tests can make one fail the
+    /// way a file locked on Windows does.
+    fn commit_with(self, rename: &Rename) -> Result<Vec<PathBuf>, WriteError> {
         let written = self.written.into_inner().unwrap_or_else(|e| e.into_inner());
         fs::create_dir_all(&self.output).map_err(io_error(&self.output))?;
-        for rel in &written {
-            let from = self.dir.path().join(rel);
-            let to = self.output.join(rel);
-            if let Some(parent) = to.parent() {
-                fs::create_dir_all(parent).map_err(io_error(parent))?;
-            }
-            fs::rename(&from, &to).map_err(io_error(&to))?;
+        let stale: Vec<PathBuf> = read_manifest(&self.output)
+            .difference(&written)
+            .filter(|p| is_plain_relative(p))
+            .cloned()
+            .collect();
+        let mut swap = Swap { rename, set_aside: Vec::new(), placed: Vec::new() };
+        let aside = self.dir.path().join(".replaced");
+        fs::create_dir(&aside).map_err(io_error(&aside))?;
+        let placed = swap
+            .set_aside_all(&self.output, written.iter().chain(&stale), &aside)
+            .and_then(|()| swap.place_all(self.dir.path(), &self.output, &written));
+        if let Err(failure) = placed {
+            return Err(match swap.undo() {
+                Ok(()) => failure,
+                Err(()) => {
+                    WriteError::NotRestored { failure: Box::new(failure), kept: self.dir.keep() }
+                }
+            });
         }
-        remove_stale(&self.output, &written)?;
+        remove_emptied_folders(&self.output, &stale);
         write_manifest(&self.output, &written)?;
         Ok(written.into_iter().collect())
     }
 }
 
+type Rename = dyn Fn(&Path, &Path) -> io::Result<()>;
+
+/// The moves of one commit, remembered so a failure can undo them.
+struct Swap<'a> {
+    rename: &'a Rename,
+    /// Old outputs moved into the staging folder: (where it was, where it is now).
+    set_aside: Vec<(PathBuf, PathBuf)>,
+    /// New files moved into the output folder.
+    placed: Vec<PathBuf>,
+}
+
+impl Swap<'_> {
+    /// Moves the files at `rels` in `output`, those that exist, into `aside`.
+    fn set_aside_all<'p>(
+        &mut self,
+        output: &Path,
+        rels: impl Iterator<Item = &'p PathBuf>,
+        aside: &Path,
+    ) -> Result<(), WriteError> {
+        for rel in rels {
+            let path = output.join(rel);
+            match fs::symlink_metadata(&path) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(WriteError::Io { path, source: e }),
+                Ok(meta) if meta.is_dir() => {
+                    let source = io::Error::from(io::ErrorKind::IsADirectory);
+                    return Err(WriteError::Io { path, source });
+                }
+                Ok(_) => {}
+            }
+            let to = aside.join(self.set_aside.len().to_string());
+            (self.rename)(&path, &to).map_err(|source| replace_error(&path, source))?;
+            self.set_aside.push((path, to));
+        }
+        Ok(())
+    }
+
+    /// Moves the staged files at `rels` from `staged` into `output`.
+    fn place_all(
+        &mut self,
+        staged: &Path,
+        output: &Path,
+        rels: &BTreeSet<PathBuf>,
+    ) -> Result<(), WriteError> {
+        for rel in rels {
+            let to = output.join(rel);
+            if let Some(parent) = to.parent() {
+                fs::create_dir_all(parent).map_err(io_error(parent))?;
+            }
+            (self.rename)(&staged.join(rel), &to).map_err(|source| replace_error(&to, source))?;
+            self.placed.push(to);
+        }
+        Ok(())
+    }
+
+    /// Takes the new files out again and puts the old ones back, newest move first.
+    /// `Err` when an old file could not be put back (it is still in the staging folder).
+    fn undo(self) -> Result<(), ()> {
+        for path in self.placed.iter().rev() {
+            let _ = fs::remove_file(path);
+        }
+        let mut restored = true;
+        for (home, now) in self.set_aside.iter().rev() {
+            restored &= (self.rename)(now, home).is_ok();
+        }
+        if restored { Ok(()) } else { Err(()) }
+    }
+}
+
+/// The error for a file that could not be moved: [`WriteError::InUse`] when another
+/// program holds it open.
+fn replace_error(path: &Path, source: io::Error) -> WriteError {
+    if held_open(&source) {
+        WriteError::InUse { path: path.to_path_buf() }
+    } else {
+        WriteError::Io { path: path.to_path_buf(), source }
+    }
+}
+
+/// Whether an error means another program holds the file open: Windows refuses to move
+/// such a file (ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION); other systems never do.
+fn held_open(error: &io::Error) -> bool {
+    const ERROR_SHARING_VIOLATION: i32 = 32;
+    const ERROR_LOCK_VIOLATION: i32 = 33;
+    cfg!(windows)
+        && matches!(error.raw_os_error(), Some(ERROR_SHARING_VIOLATION | ERROR_LOCK_VIOLATION))
+}
+
+/// A path of plain names, as every output has: never `..` out of the folder.
+fn is_plain_relative(path: &Path) -> bool {
+    path.components().all(|c| matches!(c, Component::Normal(_)))
+}
+
 impl Sink for Staging {
     fn put(&self, file: OutputFile) -> io::Result<()> {
-        if !file.path.components().all(|c| matches!(c, Component::Normal(_))) {
+        if !is_plain_relative(&file.path) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("路径越界：{}", file.path.display()),
@@ -194,37 +317,34 @@ impl Sink for Staging {
     }
 }
 
+/// The files the last build wrote. Written with `/`; `\` is read as a separator too, so
+/// a folder on a shared drive reads the same from Windows and Linux (output names never
+/// contain either character).
 fn read_manifest(output: &Path) -> BTreeSet<PathBuf> {
     fs::read_to_string(output.join(MANIFEST))
-        .map(|text| text.lines().filter(|l| !l.is_empty()).map(PathBuf::from).collect())
+        .map(|text| {
+            text.lines()
+                .filter(|l| !l.is_empty())
+                .map(|line| line.split(['/', '\\']).collect())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
-fn remove_stale(output: &Path, written: &BTreeSet<PathBuf>) -> Result<(), WriteError> {
-    for stale in read_manifest(output).difference(written) {
-        // Only paths we could have written: never follow `..` out of the folder.
-        if !stale.components().all(|c| matches!(c, Component::Normal(_))) {
-            continue;
-        }
-        let path = output.join(stale);
-        match fs::remove_file(&path) {
-            Ok(()) => {
-                // Drop a folder (考评报告/) the build emptied; keep it if anything else is there.
-                if let Some(parent) = path.parent().filter(|p| *p != output) {
-                    let _ = fs::remove_dir(parent);
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(WriteError::Io { path, source: e }),
+/// Drops the folders (考评报告/) that removing stale files emptied; keeps any with
+/// something else in it.
+fn remove_emptied_folders(output: &Path, stale: &[PathBuf]) {
+    for rel in stale {
+        if let Some(parent) = output.join(rel).parent().filter(|p| *p != output) {
+            let _ = fs::remove_dir(parent);
         }
     }
-    Ok(())
 }
 
 fn write_manifest(output: &Path, written: &BTreeSet<PathBuf>) -> Result<(), WriteError> {
     let mut text = String::new();
     for path in written {
-        text.push_str(&path.to_string_lossy());
+        text.push_str(&slash_path(path));
         text.push('\n');
     }
     let path = output.join(MANIFEST);
@@ -271,6 +391,108 @@ mod tests {
         assert_eq!(fs::read(out.join("a.pdf")).unwrap(), b"3");
         assert!(!out.join("考评报告").exists());
         assert_eq!(fs::read(out.join("mine.txt")).unwrap(), b"user file");
+    }
+
+    /// An output folder after one build: a.pdf, b.pdf and 考评报告/01-甲.pdf, all "old".
+    fn built_once(out: &Path) {
+        let staging = Staging::new(out).unwrap();
+        for name in ["a.pdf", "b.pdf", "考评报告/01-甲.pdf"] {
+            staging.put(file(name, b"old")).unwrap();
+        }
+        staging.commit().unwrap();
+    }
+
+    /// The next build: a.pdf and b.pdf replaced, c.pdf new, 考评报告/ no longer made.
+    fn second_build(out: &Path) -> Staging {
+        let staging = Staging::new(out).unwrap();
+        for name in ["a.pdf", "b.pdf", "c.pdf"] {
+            staging.put(file(name, b"new")).unwrap();
+        }
+        staging
+    }
+
+    /// Every file under `dir` with its bytes, by `/`-separated relative path.
+    fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut found = Vec::new();
+        let mut pending = vec![dir.to_path_buf()];
+        while let Some(d) = pending.pop() {
+            for entry in fs::read_dir(&d).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    let rel = slash_path(path.strip_prefix(dir).unwrap());
+                    found.push((rel, fs::read(&path).unwrap()));
+                }
+            }
+        }
+        found.sort();
+        found
+    }
+
+    /// A rename that fails for `locked` the way Windows refuses to move a file a PDF
+    /// reader holds open.
+    fn locking(locked: PathBuf) -> impl Fn(&Path, &Path) -> io::Result<()> {
+        move |from, to| {
+            if from == locked || to == locked {
+                // ERROR_SHARING_VIOLATION on Windows; EACCES elsewhere.
+                Err(io::Error::from_raw_os_error(if cfg!(windows) { 32 } else { 13 }))
+            } else {
+                fs::rename(from, to)
+            }
+        }
+    }
+
+    #[test]
+    fn a_locked_output_fails_the_commit_and_keeps_every_old_output() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("output");
+        built_once(&out);
+        let before = contents(&out);
+
+        let locked = std::path::absolute(out.join("b.pdf")).unwrap();
+        let error = second_build(&out).commit_with(&locking(locked)).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("b.pdf"), "{message}");
+        if cfg!(windows) {
+            assert!(matches!(error, WriteError::InUse { .. }), "{error:?}");
+            assert!(message.contains("正被其他程序打开"), "{message}");
+        } else {
+            assert!(matches!(error, WriteError::Io { .. }), "{error:?}");
+        }
+        assert_eq!(contents(&out), before);
+        // The staging folder, and the old files set aside in it, are gone.
+        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_failure_while_placing_new_files_puts_the_old_ones_back() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("output");
+        built_once(&out);
+        let before = contents(&out);
+
+        // c.pdf is new: everything old is already set aside when placing it fails.
+        let locked = std::path::absolute(out.join("c.pdf")).unwrap();
+        assert!(second_build(&out).commit_with(&locking(locked)).is_err());
+        assert_eq!(contents(&out), before);
+        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn the_manifest_uses_forward_slashes_and_reads_backslashes() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("output");
+        built_once(&out);
+        let manifest = fs::read_to_string(out.join(MANIFEST)).unwrap();
+        assert_eq!(manifest, "a.pdf\nb.pdf\n考评报告/01-甲.pdf\n");
+
+        // As the other system would have written it.
+        fs::write(out.join(MANIFEST), manifest.replace('/', "\\")).unwrap();
+        second_build(&out).commit().unwrap();
+        assert!(!out.join("考评报告").exists());
+        let names: Vec<_> = contents(&out).into_iter().map(|(name, _)| name).collect();
+        assert_eq!(names, [MANIFEST, "a.pdf", "b.pdf", "c.pdf"]);
     }
 
     #[test]

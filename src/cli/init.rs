@@ -9,7 +9,7 @@ use kaoping::forms::blank_workbook;
 use crate::args::InitArgs;
 use crate::front::Error;
 
-const DEFAULT_NAME: &str = "新年度.xlsx";
+pub(crate) const DEFAULT_NAME: &str = "新年度.xlsx";
 
 pub fn run(args: &InitArgs) -> Result<(), Error> {
     let path = match &args.path {
@@ -44,7 +44,7 @@ pub fn run(args: &InitArgs) -> Result<(), Error> {
 
 /// Writes the file complete or not at all, and never over a file that appeared meanwhile:
 /// a temporary file in the same folder, then a rename that refuses to replace.
-fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -72,7 +72,7 @@ pub(super) fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFil
 
 /// This calendar year (UTC), from the system clock: a default for a prompt, never part of
 /// any output's bytes.
-fn current_year() -> i32 {
+pub(crate) fn current_year() -> i32 {
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);

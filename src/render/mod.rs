@@ -15,7 +15,7 @@ pub mod templates;
 pub mod title;
 pub mod xlsx;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -146,9 +146,10 @@ pub struct PdfDoc {
 }
 
 impl PdfDoc {
-    /// The name typst's messages and the PDF identifier use.
+    /// The name typst's messages and the PDF identifier use: written with `/` on every
+    /// system, because the identifier is part of the PDF's bytes.
     pub fn name(&self) -> String {
-        self.stem.display().to_string()
+        slash_path(&self.stem)
     }
 
     /// Typesets the document and exports it as PDF.
@@ -163,6 +164,13 @@ impl PdfDoc {
             preview: compiled.preview,
         })
     }
+}
+
+/// A relative path with `/` between its parts, whatever the system: what ends up in an
+/// output's bytes (PDF identifiers, the output manifest) or in a URL must be the same on
+/// Windows and Linux.
+pub fn slash_path(path: &Path) -> String {
+    path.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
 /// A name that is safe as a file name on Windows, macOS and Linux: path separators,
@@ -186,5 +194,12 @@ mod tests {
         assert_eq!(sanitize_file_name("组织部/人事处"), "组织部_人事处");
         assert_eq!(sanitize_file_name("..\\a:b*"), "_a_b_");
         assert_eq!(sanitize_file_name("  "), "_");
+    }
+
+    #[test]
+    fn slash_paths_use_forward_slashes() {
+        let path: PathBuf = ["考评报告", "01-医学院"].iter().collect();
+        assert_eq!(slash_path(&path), "考评报告/01-医学院");
+        assert_eq!(slash_path(Path::new("汇总.xlsx")), "汇总.xlsx");
     }
 }

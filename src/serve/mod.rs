@@ -13,6 +13,7 @@ mod routes;
 mod uploads;
 mod workspace;
 
+use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex};
@@ -43,7 +44,8 @@ pub struct App {
     watched: Arc<Workspace>,
     uploads: Uploads,
     job_slots: Arc<Semaphore>,
-    /// Flips to `true` on Ctrl-C or SIGTERM: open event streams end, so the server can stop.
+    /// Flips to `true` on Ctrl-C, SIGTERM or the console window closing: open event
+    /// streams end, so the server can stop.
     shutdown: watch::Receiver<bool>,
     templates: minijinja::Environment<'static>,
 }
@@ -123,7 +125,8 @@ pub fn run(args: &ServeArgs) -> Result<(), Error> {
     runtime.shutdown_timeout(Duration::from_secs(1));
     drop(app);
     drop(upload_dir);
-    println!("kaoping 网页已退出。");
+    // After the console window is closed there is nowhere to print to; println! would panic.
+    let _ = writeln!(std::io::stdout(), "kaoping 网页已退出。");
     served
 }
 
@@ -208,7 +211,18 @@ async fn wait_for_signal() {
             Err(_) => std::future::pending::<()>().await,
         }
     };
-    #[cfg(not(unix))]
+    // Closing the console window: Windows lets the process finish for a few seconds (tokio
+    // holds its handler meanwhile), enough to stop the server and remove the uploads.
+    #[cfg(windows)]
+    let terminate = async {
+        match tokio::signal::windows::ctrl_close() {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(any(unix, windows)))]
     let terminate = std::future::pending::<()>();
     tokio::select! {
         () = ctrl_c => {},

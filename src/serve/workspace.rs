@@ -215,7 +215,7 @@ fn page_outputs(sink: MemorySink, earlier: &[Output]) -> Vec<Output> {
     files
         .into_iter()
         .map(|file| {
-            let path = url_key(&file.path);
+            let path = kaoping::render::slash_path(&file.path);
             let (pages, preview) = match descriptions.remove(&file.path) {
                 Some(description) => {
                     (Some(description.pages), description.preview.map(Bytes::from))
@@ -228,12 +228,4 @@ fn page_outputs(sink: MemorySink, earlier: &[Output]) -> Vec<Output> {
             Output { path, bytes: Bytes::from(file.bytes), pages, preview }
         })
         .collect()
-}
-
-/// A relative path with `/` separators, whatever the platform.
-fn url_key(path: &Path) -> String {
-    path.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
 }
