@@ -310,6 +310,8 @@ fn content_disposition(kind: &str, name: &str) -> String {
 fn content_type(path: &str) -> &'static str {
     match path.rsplit('.').next().map(str::to_ascii_lowercase).as_deref() {
         Some("pdf") => "application/pdf",
+        // GB/T 33190 names no media type; this is the one OFD readers register for.
+        Some("ofd") => "application/ofd",
         Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         Some("png") => "image/png",
         _ => "application/octet-stream",
