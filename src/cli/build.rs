@@ -112,8 +112,12 @@ pub fn run_with(args: &BuildArgs, engine: &Engine, cache: Option<&Arc<Cache>>) -
             eprintln!("  已完成 {}/{}", p.done, p.total);
         }
     };
-    let options =
-        BuildOptions { emit_typst: typst.is_some(), threads: args.jobs, cache: cache.cloned() };
+    let options = BuildOptions {
+        emit_typst: typst.is_some(),
+        ofd: args.ofd,
+        threads: args.jobs,
+        cache: cache.cloned(),
+    };
     let result = build(
         &books,
         engine,
