@@ -10,7 +10,6 @@ use std::collections::HashMap;
 
 use typst::text::Font;
 use write_fonts::FontBuilder;
-use write_fonts::read::FontRef;
 use write_fonts::tables::cmap::Cmap;
 use write_fonts::types::{GlyphId, Tag};
 
@@ -114,12 +113,40 @@ fn subset(used: &UsedFont) -> Result<Vec<u8>, OfdError> {
         used.chars.iter().map(|(&c, &g)| (c, GlyphId::new(u32::from(g)))).collect();
     mappings.sort();
     let cmap = Cmap::from_mappings(mappings).map_err(|e| error(e.to_string()))?;
-    let subset_ref = FontRef::new(&subset).map_err(|e| error(e.to_string()))?;
     let mut builder = FontBuilder::new();
     builder.add_table(&cmap).map_err(|e| error(e.to_string()))?;
-    let original = FontRef::from_index(data, used.font.index()).map_err(|e| error(e.to_string()))?;
-    if let Some(os2) = original.table_data(Tag::new(b"OS/2")) {
-        builder.add_raw(Tag::new(b"OS/2"), os2.as_bytes().to_vec());
+    let os2 = Tag::new(b"OS/2");
+    let original = tables(data, used.font.index()).ok_or_else(|| error("字体文件损坏".into()))?;
+    if let Some((_, table)) = original.iter().find(|(tag, _)| *tag == os2) {
+        builder.add_raw(os2, table.to_vec());
     }
-    Ok(builder.copy_missing_tables(subset_ref).build())
+    let subset_tables = tables(&subset, 0).ok_or_else(|| error("子集字体损坏".into()))?;
+    for (tag, table) in subset_tables {
+        if !builder.contains(tag) {
+            builder.add_raw(tag, table.to_vec());
+        }
+    }
+    Ok(builder.build())
+}
+
+/// The tables of an OpenType font (face `index` of a collection), from its table
+/// directory; `None` when the directory does not fit the data.
+pub fn tables(data: &[u8], index: u32) -> Option<Vec<(Tag, &[u8])>> {
+    let u32_at = |at: usize| data.get(at..at + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    let u16_at = |at: usize| data.get(at..at + 2).map(|b| u16::from_be_bytes([b[0], b[1]]));
+    let start = if data.get(..4)? == b"ttcf" {
+        u32_at(12 + 4 * index as usize)? as usize
+    } else {
+        0
+    };
+    let count = u16_at(start + 4)? as usize;
+    (0..count)
+        .map(|i| {
+            let record = start + 12 + 16 * i;
+            let tag = Tag::new(data.get(record..record + 4)?.try_into().ok()?);
+            let offset = u32_at(record + 8)? as usize;
+            let length = u32_at(record + 12)? as usize;
+            Some((tag, data.get(offset..offset.checked_add(length)?)?))
+        })
+        .collect()
 }

@@ -25,6 +25,7 @@ use std::io::{Cursor, Write as _};
 
 use chrono::NaiveDate;
 use typst::layout::Size;
+use typst::model::Document as _;
 use typst_layout::PagedDocument;
 
 use font::FontSet;
@@ -69,9 +70,10 @@ pub fn ofd(document: &PagedDocument, options: &OfdOptions) -> Result<Vec<u8>, Of
     for page in pages {
         let mut writer = PageWriter::new(&mut ids, &mut fonts, &mut images, &mut params);
         writer.page(page);
+        let objects = writer.finish();
         let size = page.frame.size();
         let own_size = (size != default_size).then_some(size);
-        contents.push(page_xml(own_size, ids.next(), &writer.finish()));
+        contents.push(page_xml(own_size, ids.next(), &objects));
     }
     let fonts = fonts.finish()?;
     let images = images.finish()?;
@@ -94,6 +96,11 @@ pub fn ofd(document: &PagedDocument, options: &OfdOptions) -> Result<Vec<u8>, Of
         package.add(&format!("Doc_0/Res/{}", image.name), &image.bytes, false)?;
     }
     package.finish()
+}
+
+/// The tables of an OpenType font as `(tag, data)`, for checking an embedded font.
+pub fn font_tables(data: &[u8]) -> Option<Vec<([u8; 4], &[u8])>> {
+    font::tables(data, 0).map(|tables| tables.into_iter().map(|(t, d)| (t.into_bytes(), d)).collect())
 }
 
 /// Hands out the package's object ids (`ST_ID`), unique across the document.

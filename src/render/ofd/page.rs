@@ -511,9 +511,9 @@ fn write_color(out: &mut String, element: &str, paint: &Paint) {
 /// The colour a paint is drawn in: gradients and tilings by their first colour.
 fn solid(paint: &Paint) -> Color {
     match paint {
-        Paint::Solid(color) => *color,
+        Paint::Solid(color) => color.clone(),
         Paint::Gradient(gradient) => {
-            gradient.stops_ref().first().map_or(Color::BLACK, |(color, _)| *color)
+            gradient.stops_ref().first().map_or(Color::BLACK, |(color, _)| color.clone())
         }
         Paint::Tiling(_) => Color::BLACK,
     }
@@ -535,7 +535,7 @@ fn shape_box(shape: &Shape) -> Option<Rect> {
 
 /// The geometry as `AbbreviatedData` in boundary coordinates.
 fn write_path(out: &mut String, place: &Placement, geometry: &Geometry) {
-    let mut point = |out: &mut String, op: &str, p: Point| {
+    let point = |out: &mut String, op: &str, p: Point| {
         let (x, y) = place.point(p);
         let _ = write!(out, "{op} {} {} ", Num(x), Num(y));
     };
