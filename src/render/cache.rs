@@ -120,7 +120,8 @@ impl Session<'_> {
         let key = pdf_key(engine, &doc, ofd);
         if let Some(entry) = self.take_entry(key) {
             let file = OutputFile { path: doc.stem.with_extension("pdf"), bytes: entry.bytes };
-            let ofd = entry.ofd.map(|bytes| OutputFile { path: doc.stem.with_extension("ofd"), bytes });
+            let ofd =
+                entry.ofd.map(|bytes| OutputFile { path: doc.stem.with_extension("ofd"), bytes });
             let source = TypstSource { path: doc.stem, text: doc.source };
             let warnings = entry.warnings;
             let reused = RenderedPdf { file, ofd, source, warnings, pages: None, preview: None };

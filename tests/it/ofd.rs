@@ -150,9 +150,10 @@ fn check_ofd(name: &str, ofd: &[u8], pdf: &[u8], typst: &PagedDocument) {
         let res = reader.load_resource(&doc, loc).unwrap();
         let data_base = resolve_path(parent_dir(&res_path), &res.base_loc);
         for font in res.fonts() {
-            let file = font.font_file.as_ref().unwrap_or_else(|| {
-                panic!("{name}: font {} not embedded", font.font_name)
-            });
+            let file = font
+                .font_file
+                .as_ref()
+                .unwrap_or_else(|| panic!("{name}: font {} not embedded", font.font_name));
             let bytes = reader.package_mut().read(&resolve_path(&data_base, file)).unwrap();
             let tables = kaoping::render::ofd::font_tables(&bytes).expect("an OpenType font");
             let table = |tag: &[u8; 4]| tables.iter().find(|(t, _)| t == tag).map(|(_, d)| *d);
@@ -183,7 +184,10 @@ fn check_ofd(name: &str, ofd: &[u8], pdf: &[u8], typst: &PagedDocument) {
                     let glyphs = fonts[&t.font.value()];
                     for transform in &t.cg_transforms {
                         let ids = transform.glyphs.as_ref().unwrap();
-                        assert!(ids.as_slice().iter().all(|&g| g < u32::from(glyphs)), "{name}: glyph ids");
+                        assert!(
+                            ids.as_slice().iter().all(|&g| g < u32::from(glyphs)),
+                            "{name}: glyph ids"
+                        );
                     }
                     text.extend(t.text_codes.iter().filter_map(|c| c.text.as_deref()));
                 }
@@ -223,8 +227,14 @@ fn check_ofd(name: &str, ofd: &[u8], pdf: &[u8], typst: &PagedDocument) {
             render_bleed: false,
         };
         let theirs = typst_render::render(page, &options);
-        let (w, h) = (ours.width().min(theirs.width()) as usize, ours.height().min(theirs.height()) as usize);
-        assert!(ours.width().abs_diff(theirs.width()) <= 1 && ours.height().abs_diff(theirs.height()) <= 1);
+        let (w, h) = (
+            ours.width().min(theirs.width()) as usize,
+            ours.height().min(theirs.height()) as usize,
+        );
+        assert!(
+            ours.width().abs_diff(theirs.width()) <= 1
+                && ours.height().abs_diff(theirs.height()) <= 1
+        );
         let crop = |data: &[u8], stride: u32| -> Vec<u8> {
             (0..h).flat_map(|y| data[y * stride as usize * 4..][..w * 4].to_vec()).collect()
         };
@@ -237,7 +247,11 @@ fn check_ofd(name: &str, ofd: &[u8], pdf: &[u8], typst: &PagedDocument) {
             let _ = theirs.save_png(dir.join(format!("typst-{name}-{}.png", index + 1)));
             eprintln!("{name} page {}: {bad} unmatched pixels ({:.4}%)", index + 1, share * 100.0);
         }
-        assert!(share <= MAX_UNMATCHED, "{name} page {}: {bad} pixels differ ({share:.4})", index + 1);
+        assert!(
+            share <= MAX_UNMATCHED,
+            "{name} page {}: {bad} pixels differ ({share:.4})",
+            index + 1
+        );
     }
 }
 
@@ -294,7 +308,8 @@ fn another_institutions_notice_with_a_seal_reads_back_with_the_seal_beneath_the_
     // The seal is an image object drawn before the signature and date (黑字透红).
     let doc = plan_doc(common::engine(), &plan, DocKind::Notice).unwrap();
     let ofd = file(&files, &doc.stem.with_extension("ofd"));
-    let mut reader = OfdReader::new(OfdPackage::new(Cursor::new(ofd.bytes.clone())).unwrap()).unwrap();
+    let mut reader =
+        OfdReader::new(OfdPackage::new(Cursor::new(ofd.bytes.clone())).unwrap()).unwrap();
     let body = reader.ofd().doc_bodies[0].clone();
     let loaded = reader.load_document(&body).unwrap();
     let date = kaoping::model::full_date(plan.info.date);
@@ -327,9 +342,14 @@ fn a_notice_using_every_heading_level_reads_back_as_typst_drew_it() {
 #[test]
 fn build_ofd_writes_every_document_as_ofd() {
     let (plan, files) = build_book(&synthetic(3, 11), None, true);
-    let pdfs: Vec<_> = files.iter().filter(|f| f.path.extension().is_some_and(|e| e == "pdf")).collect();
+    let pdfs: Vec<_> =
+        files.iter().filter(|f| f.path.extension().is_some_and(|e| e == "pdf")).collect();
     for pdf in &pdfs {
-        assert!(files.iter().any(|f| f.path == pdf.path.with_extension("ofd")), "{}", pdf.path.display());
+        assert!(
+            files.iter().any(|f| f.path == pdf.path.with_extension("ofd")),
+            "{}",
+            pdf.path.display()
+        );
     }
     // A report and the summary, read back like the notice.
     let engine = common::engine();

@@ -132,13 +132,11 @@ fn subset(used: &UsedFont) -> Result<Vec<u8>, OfdError> {
 /// The tables of an OpenType font (face `index` of a collection), from its table
 /// directory; `None` when the directory does not fit the data.
 pub fn tables(data: &[u8], index: u32) -> Option<Vec<(Tag, &[u8])>> {
-    let u32_at = |at: usize| data.get(at..at + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    let u32_at =
+        |at: usize| data.get(at..at + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
     let u16_at = |at: usize| data.get(at..at + 2).map(|b| u16::from_be_bytes([b[0], b[1]]));
-    let start = if data.get(..4)? == b"ttcf" {
-        u32_at(12 + 4 * index as usize)? as usize
-    } else {
-        0
-    };
+    let start =
+        if data.get(..4)? == b"ttcf" { u32_at(12 + 4 * index as usize)? as usize } else { 0 };
     let count = u16_at(start + 4)? as usize;
     (0..count)
         .map(|i| {

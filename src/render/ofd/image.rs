@@ -94,7 +94,10 @@ fn image_bytes(image: &Image) -> Vec<u8> {
 /// `image` drawn by typst-render at the size it is shown, on a transparent ground.
 fn draw(image: &Image, size: Size) -> Result<Vec<u8>, OfdError> {
     let mut frame = Frame::hard(size);
-    frame.push(Point::zero(), FrameItem::Image(image.clone(), size, typst::syntax::Span::detached()));
+    frame.push(
+        Point::zero(),
+        FrameItem::Image(image.clone(), size, typst::syntax::Span::detached()),
+    );
     let page = Page {
         frame,
         bleed: Sides::splat(Abs::zero()),

@@ -100,7 +100,8 @@ pub fn ofd(document: &PagedDocument, options: &OfdOptions) -> Result<Vec<u8>, Of
 
 /// The tables of an OpenType font as `(tag, data)`, for checking an embedded font.
 pub fn font_tables(data: &[u8]) -> Option<Vec<([u8; 4], &[u8])>> {
-    font::tables(data, 0).map(|tables| tables.into_iter().map(|(t, d)| (t.into_bytes(), d)).collect())
+    font::tables(data, 0)
+        .map(|tables| tables.into_iter().map(|(t, d)| (t.into_bytes(), d)).collect())
 }
 
 /// Hands out the package's object ids (`ST_ID`), unique across the document.
@@ -176,7 +177,10 @@ fn document_xml(max_id: u64, size: Size, color_space: u64, page_ids: &[u64]) -> 
 fn page_xml(own_size: Option<Size>, layer_id: u64, objects: &str) -> String {
     let area = own_size
         .map(|size| {
-            format!("<ofd:Area><ofd:PhysicalBox>{}</ofd:PhysicalBox></ofd:Area>", physical_box(size))
+            format!(
+                "<ofd:Area><ofd:PhysicalBox>{}</ofd:PhysicalBox></ofd:Area>",
+                physical_box(size)
+            )
         })
         .unwrap_or_default();
     format!(
@@ -225,8 +229,11 @@ impl Package {
     }
 
     fn add(&mut self, path: &str, bytes: &[u8], compress: bool) -> Result<(), OfdError> {
-        let method =
-            if compress { zip::CompressionMethod::Deflated } else { zip::CompressionMethod::Stored };
+        let method = if compress {
+            zip::CompressionMethod::Deflated
+        } else {
+            zip::CompressionMethod::Stored
+        };
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(method)
             .last_modified_time(zip::DateTime::default())
@@ -237,9 +244,6 @@ impl Package {
     }
 
     fn finish(self) -> Result<Vec<u8>, OfdError> {
-        self.zip
-            .finish()
-            .map(Cursor::into_inner)
-            .map_err(|e| OfdError::Package(e.to_string()))
+        self.zip.finish().map(Cursor::into_inner).map_err(|e| OfdError::Package(e.to_string()))
     }
 }

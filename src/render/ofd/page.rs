@@ -15,10 +15,10 @@ use typst::visualize::{
 };
 use typst_layout::Page;
 
+use super::Ids;
 use super::font::FontSet;
 use super::image::ImageSet;
 use super::xml::{Num, escape, is_forbidden};
-use super::Ids;
 
 /// Writes the objects of one page.
 pub struct PageWriter<'a> {
@@ -142,9 +142,17 @@ impl<'a> PageWriter<'a> {
         let _ = write!(out, "<ofd:TextCode X=\"{}\" Y=\"{}\"", Num(x), Num(y));
         write_deltas(out, "DeltaX", run.positions.windows(2).map(|w| (w[1].x - w[0].x).to_mm()));
         if run.positions.windows(2).any(|w| w[1].y != w[0].y) {
-            write_deltas(out, "DeltaY", run.positions.windows(2).map(|w| (w[1].y - w[0].y).to_mm()));
+            write_deltas(
+                out,
+                "DeltaY",
+                run.positions.windows(2).map(|w| (w[1].y - w[0].y).to_mm()),
+            );
         }
-        let _ = write!(out, ">{}</ofd:TextCode></ofd:TextObject>", escape(&run.chars.iter().collect::<String>()));
+        let _ = write!(
+            out,
+            ">{}</ofd:TextCode></ofd:TextObject>",
+            escape(&run.chars.iter().collect::<String>())
+        );
     }
 
     fn shape(&mut self, at: Transform, shape: &Shape) {
@@ -238,10 +246,8 @@ impl Placement {
             ((max_x - origin.0) * 100.0).ceil() / 100.0,
             ((max_y - origin.1) * 100.0).ceil() / 100.0,
         );
-        let translate_only = at.sx.get() == 1.0
-            && at.sy.get() == 1.0
-            && at.kx.get() == 0.0
-            && at.ky.get() == 0.0;
+        let translate_only =
+            at.sx.get() == 1.0 && at.sy.get() == 1.0 && at.kx.get() == 0.0 && at.ky.get() == 0.0;
         let (linear, shift) = if translate_only {
             (None, (at.tx.to_mm() - origin.0, at.ty.to_mm() - origin.1))
         } else {
@@ -251,7 +257,13 @@ impl Placement {
     }
 
     fn boundary(&self) -> String {
-        format!("{} {} {} {}", Num(self.origin.0), Num(self.origin.1), Num(self.size.0), Num(self.size.1))
+        format!(
+            "{} {} {} {}",
+            Num(self.origin.0),
+            Num(self.origin.1),
+            Num(self.size.0),
+            Num(self.size.1)
+        )
     }
 
     /// An item point in boundary (or, with a CTM, the item's own) coordinates, in mm.
@@ -269,7 +281,10 @@ impl Placement {
     /// The CTM that maps `inner` (in mm) and then the item's transform into the boundary.
     fn ctm_with(&self, inner: Transform) -> String {
         let at = self.linear.unwrap_or_else(|| {
-            Transform::translate(Abs::mm(self.shift.0 + self.origin.0), Abs::mm(self.shift.1 + self.origin.1))
+            Transform::translate(
+                Abs::mm(self.shift.0 + self.origin.0),
+                Abs::mm(self.shift.1 + self.origin.1),
+            )
         });
         // `at` maps points to points; in mm the linear part is the same and the
         // translation is converted. Then the boundary's origin is taken off.
@@ -331,7 +346,8 @@ impl Run {
         let mut char_count = 0;
         while i < glyphs.len() {
             let range = glyphs[i].range();
-            let end = glyphs[i..].iter().position(|g| g.range() != range).map_or(glyphs.len(), |n| i + n);
+            let end =
+                glyphs[i..].iter().position(|g| g.range() != range).map_or(glyphs.len(), |n| i + n);
             let cluster_text = text.text.get(range).unwrap_or("");
             let mut spots = Vec::with_capacity(end - i);
             for glyph in &glyphs[i..end] {
@@ -345,8 +361,10 @@ impl Run {
                 x += glyph.x_advance.at(text.size);
                 y += glyph.y_advance.at(text.size);
             }
-            let chars: Vec<char> =
-                cluster_text.chars().map(|c| if is_forbidden(c) { '\u{FFFD}' } else { c }).collect();
+            let chars: Vec<char> = cluster_text
+                .chars()
+                .map(|c| if is_forbidden(c) { '\u{FFFD}' } else { c })
+                .collect();
             // A glyph with no character of its own (none in practice) is drawn as U+FFFD,
             // so every glyph keeps a position.
             let chars = if chars.is_empty() { vec!['\u{FFFD}'] } else { chars };
@@ -426,7 +444,9 @@ impl Run {
                 "<ofd:CGTransform CodePosition=\"{}\" CodeCount=\"{codes}\" GlyphCount=\"{count}\"><ofd:Glyphs>",
                 start.char_start
             );
-            for (k, glyph) in glyphs[start.glyph_start..start.glyph_start + count].iter().enumerate() {
+            for (k, glyph) in
+                glyphs[start.glyph_start..start.glyph_start + count].iter().enumerate()
+            {
                 if k > 0 {
                     out.push(' ');
                 }
@@ -500,7 +520,13 @@ fn write_color(out: &mut String, element: &str, paint: &Paint) {
     let color = solid(paint);
     let rgb = color.to_rgb();
     let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
-    let _ = write!(out, "<ofd:{element} Value=\"{} {} {}\"", byte(rgb.red), byte(rgb.green), byte(rgb.blue));
+    let _ = write!(
+        out,
+        "<ofd:{element} Value=\"{} {} {}\"",
+        byte(rgb.red),
+        byte(rgb.green),
+        byte(rgb.blue)
+    );
     let alpha = byte(rgb.alpha);
     if alpha != 255 {
         let _ = write!(out, " Alpha=\"{alpha}\"");
@@ -526,7 +552,8 @@ fn shape_box(shape: &Shape) -> Option<Rect> {
         return None;
     }
     let bbox = shape.bbox(true);
-    let pad = shape.stroke.as_ref().map_or(Abs::zero(), |s| s.thickness * s.miter_limit.get().max(1.0));
+    let pad =
+        shape.stroke.as_ref().map_or(Abs::zero(), |s| s.thickness * s.miter_limit.get().max(1.0));
     Some(Rect {
         min: Point::new(bbox.min.x - pad, bbox.min.y - pad),
         max: Point::new(bbox.max.x + pad, bbox.max.y + pad),
