@@ -16,6 +16,7 @@ use kaoping::write::MemorySink;
 use ofd_core::render::RenderOptions;
 use ofd_core::{OfdPackage, OfdReader, PageBlock, parent_dir, resolve_path};
 use typst::layout::{Frame, FrameItem};
+use typst::model::Document as _;
 use typst_layout::PagedDocument;
 
 use crate::common;
@@ -36,8 +37,13 @@ const SEAL: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="420" heigh
 <polygon points="210,120 232,185 300,185 245,225 265,292 210,252 155,292 175,225 120,185 188,185" fill="#e60012"/>
 </svg>"##;
 
-/// Builds a workbook (with the seal beside it, if given) and returns the plan and files.
-fn build_book(book: &Book, seal: Option<&str>, ofd_all: bool) -> (Plan, Vec<OutputFile>) {
+/// Builds a workbook (with the seal beside it, if given) and returns the plan and files,
+/// and the folder, which the plan's seal path points into.
+fn build_book(
+    book: &Book,
+    seal: Option<&str>,
+    ofd_all: bool,
+) -> (Plan, Vec<OutputFile>, tempfile::TempDir) {
     let (dir, path) = common::write_book(book, "book.xlsx");
     if let Some(seal) = seal {
         std::fs::write(dir.path().join("印章.svg"), seal).unwrap();
@@ -47,7 +53,7 @@ fn build_book(book: &Book, seal: Option<&str>, ofd_all: bool) -> (Plan, Vec<Outp
     let sink = MemorySink::new();
     let options = BuildOptions { ofd: ofd_all, threads: 2, ..BuildOptions::default() };
     build(&books, common::engine(), &options, &sink, &|_| {}).unwrap();
-    (plan, sink.into_files())
+    (plan, sink.into_files(), dir)
 }
 
 fn file<'a>(files: &'a [OutputFile], path: &Path) -> &'a OutputFile {
@@ -286,13 +292,13 @@ fn check_plan_documents(what: &str, plan: &Plan, files: &[OutputFile]) {
 
 #[test]
 fn the_sample_notice_and_schedule_read_back_as_typst_drew_them() {
-    let (plan, files) = build_book(&reference_2021(), None, false);
+    let (plan, files, _dir) = build_book(&reference_2021(), None, false);
     check_plan_documents("sample", &plan, &files);
     // Only the notice and the schedule table without `--ofd`.
     let ofds = files.iter().filter(|f| f.path.extension().is_some_and(|e| e == "ofd")).count();
     assert_eq!(ofds, 2);
     // The same input gives the same bytes.
-    let (_, again) = build_book(&reference_2021(), None, false);
+    let (_, again, _dir) = build_book(&reference_2021(), None, false);
     for f in files.iter().filter(|f| f.path.extension().is_some_and(|e| e == "ofd")) {
         assert!(file(&again, &f.path).bytes == f.bytes, "{} not deterministic", f.path.display());
     }
@@ -302,7 +308,7 @@ fn the_sample_notice_and_schedule_read_back_as_typst_drew_them() {
 fn another_institutions_notice_with_a_seal_reads_back_with_the_seal_beneath_the_text() {
     let mut book = synthetic(12, 7);
     book.set_fact("印章图片", "印章.svg");
-    let (plan, files) = build_book(&book, Some(SEAL), false);
+    let (plan, files, _dir) = build_book(&book, Some(SEAL), false);
     check_plan_documents("seal", &plan, &files);
 
     // The seal is an image object drawn before the signature and date (黑字透红).
@@ -335,13 +341,13 @@ fn another_institutions_notice_with_a_seal_reads_back_with_the_seal_beneath_the_
 fn a_notice_using_every_heading_level_reads_back_as_typst_drew_it() {
     let mut book = reference_2021();
     book.set_body(crate::body::ALL_LEVELS);
-    let (plan, files) = build_book(&book, None, false);
+    let (plan, files, _dir) = build_book(&book, None, false);
     check_plan_documents("levels", &plan, &files);
 }
 
 #[test]
 fn build_ofd_writes_every_document_as_ofd() {
-    let (plan, files) = build_book(&synthetic(3, 11), None, true);
+    let (plan, files, _dir) = build_book(&synthetic(3, 11), None, true);
     let pdfs: Vec<_> =
         files.iter().filter(|f| f.path.extension().is_some_and(|e| e == "pdf")).collect();
     for pdf in &pdfs {
