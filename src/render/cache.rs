@@ -29,7 +29,7 @@ use crate::model::Plan;
 
 /// Whether a build made a file or took it from the [`Cache`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Outcome {
+pub enum CacheOutcome {
     /// Typeset (or, for the workbook, written) by this build.
     Made,
     /// The same bytes as an earlier build's, reused.
@@ -116,7 +116,7 @@ impl Session<'_> {
         engine: &Engine,
         doc: PdfDoc,
         ofd: bool,
-    ) -> Result<(RenderedPdf, Outcome), RenderError> {
+    ) -> Result<(RenderedPdf, CacheOutcome), RenderError> {
         let key = pdf_key(engine, &doc, ofd);
         if let Some(entry) = self.take_entry(key) {
             let file = OutputFile { path: doc.stem.with_extension("pdf"), bytes: entry.bytes };
@@ -125,7 +125,7 @@ impl Session<'_> {
             let source = TypstSource { path: doc.stem, text: doc.source };
             let warnings = entry.warnings;
             let reused = RenderedPdf { file, ofd, source, warnings, pages: None, preview: None };
-            return Ok((reused, Outcome::Reused));
+            return Ok((reused, CacheOutcome::Reused));
         }
         let rendered = doc.compile_to(engine, ofd)?;
         self.keep_entry(
@@ -137,7 +137,7 @@ impl Session<'_> {
                 build: self.build,
             },
         );
-        Ok((rendered, Outcome::Made))
+        Ok((rendered, CacheOutcome::Made))
     }
 
     /// The summary workbook for `plan` and `findings`: cached, or made by `make`.
@@ -146,15 +146,15 @@ impl Session<'_> {
         plan: &Plan,
         findings: &[Finding],
         make: impl FnOnce() -> Result<Vec<u8>, E>,
-    ) -> Result<(Vec<u8>, Outcome), E> {
+    ) -> Result<(Vec<u8>, CacheOutcome), E> {
         // A plan that cannot be fingerprinted is simply not cached.
         let Some(key) = workbook_key(plan, findings) else { return make().map(made) };
         if let Some((bytes, _)) = self.take(key) {
-            return Ok((bytes, Outcome::Reused));
+            return Ok((bytes, CacheOutcome::Reused));
         }
         let bytes = make()?;
         self.keep(key, bytes.clone(), Vec::new());
-        Ok((bytes, Outcome::Made))
+        Ok((bytes, CacheOutcome::Made))
     }
 
     /// Ends a successful build: entries no document of this build used are dropped, so
@@ -192,8 +192,8 @@ impl Session<'_> {
     }
 }
 
-fn made(bytes: Vec<u8>) -> (Vec<u8>, Outcome) {
-    (bytes, Outcome::Made)
+fn made(bytes: Vec<u8>) -> (Vec<u8>, CacheOutcome) {
+    (bytes, CacheOutcome::Made)
 }
 
 /// Feeds a fingerprint; every variable-length part is prefixed by its length, so no two

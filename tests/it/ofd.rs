@@ -9,7 +9,7 @@ use std::path::Path;
 use kaoping::build::{BuildOptions, build, read_inputs};
 use kaoping::model::Plan;
 use kaoping::render::OutputFile;
-use kaoping::render::scores::{Head, report_doc, summary_doc};
+use kaoping::render::result_docs::{Head, report_doc, summary_doc};
 use kaoping::render::{DocKind, PdfDoc, plan_doc};
 use kaoping::sample::{Book, reference_2021, synthetic};
 use kaoping::write::MemorySink;
