@@ -227,6 +227,9 @@ pub struct BuildArgs {
     /// 同时把每个文件的 typst 源码写入此目录（可用 typst compile 复现）
     #[arg(long, value_name = "目录", help_heading = "输出")]
     pub emit_typst: Option<PathBuf>,
+    /// 每个文件都同时生成 OFD 版式文件（实施方案和工作安排表总是生成）
+    #[arg(long, help_heading = "输出")]
+    pub ofd: bool,
     /// 并行排版的线程数 [默认：CPU 核数]
     #[arg(
         short = 'j',

@@ -27,6 +27,9 @@ pub use crate::render::cache::{Cache, CacheOutcome};
 pub struct BuildOptions {
     /// Also hand the typst source of every document to the sink, under `typst/`.
     pub emit_typst: bool,
+    /// Also write every document (reports, summary) as OFD; the notice and the schedule
+    /// table always get one.
+    pub ofd: bool,
     /// Worker threads for rendering; 0 means one per core.
     pub threads: usize,
     /// Files of earlier builds to reuse where nothing they depend on changed: front ends
@@ -359,16 +362,17 @@ impl Run<'_> {
             (Job::Workbook, Some(results)) => return self.workbook(results),
             (_, None) => return Ok(Done { warnings: Vec::new(), document: None }),
         };
-        let (rendered, outcome) = self.typeset(doc)?;
+        let ofd = self.options.ofd || matches!(job, Job::Notice | Job::Schedule);
+        let (rendered, outcome) = self.typeset(doc, ofd)?;
         let document = Document { job, path: rendered.file.path.clone(), outcome };
         let warnings = self.deliver(rendered)?;
         Ok(Done { warnings, document: Some(document) })
     }
 
-    fn typeset(&self, doc: PdfDoc) -> Result<(RenderedPdf, CacheOutcome), RenderError> {
+    fn typeset(&self, doc: PdfDoc, ofd: bool) -> Result<(RenderedPdf, CacheOutcome), RenderError> {
         match self.session {
-            Some(session) => session.pdf(self.engine, doc),
-            None => Ok((doc.compile(self.engine)?, CacheOutcome::Made)),
+            Some(session) => session.pdf(self.engine, doc, ofd),
+            None => Ok((doc.compile_to(self.engine, ofd)?, CacheOutcome::Made)),
         }
     }
 
@@ -391,11 +395,18 @@ impl Run<'_> {
     }
 
     fn deliver(&self, rendered: RenderedPdf) -> Result<Vec<String>, BuildError> {
-        let RenderedPdf { file, source, warnings, pages, preview } = rendered;
+        let RenderedPdf { file, ofd, source, warnings, pages, preview } = rendered;
         let path = file.path.clone();
         self.sink.put(file)?;
+        let ofd_path = ofd.as_ref().map(|f| f.path.clone());
+        if let Some(ofd) = ofd {
+            self.sink.put(ofd)?;
+        }
         // A PDF reused from the cache was not laid out: nothing to describe.
         if let Some(pages) = pages {
+            if let Some(ofd_path) = ofd_path {
+                self.sink.describe(Description { path: ofd_path, pages, preview: preview.clone() });
+            }
             self.sink.describe(Description { path, pages, preview });
         }
         if self.options.emit_typst {

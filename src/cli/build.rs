@@ -70,8 +70,12 @@ pub fn run_with(
             eprintln!("  已完成 {}/{}", p.done, p.total);
         }
     };
-    let options =
-        BuildOptions { emit_typst: typst.is_some(), threads: args.jobs, cache: cache.cloned() };
+    let options = BuildOptions {
+        emit_typst: typst.is_some(),
+        ofd: args.ofd,
+        threads: args.jobs,
+        cache: cache.cloned(),
+    };
     let result = build(
         &books,
         engine,

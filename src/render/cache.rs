@@ -56,6 +56,8 @@ pub struct Key(u128);
 
 struct Entry {
     bytes: Vec<u8>,
+    /// The document's OFD, kept with its PDF (one layout made both).
+    ofd: Option<Vec<u8>>,
     /// typst's warnings, reported again when the document is reused.
     warnings: Vec<String>,
     /// The last build that used the entry.
@@ -78,7 +80,7 @@ impl Cache {
 
     /// The bytes of the files held, for the benchmark and a server's status.
     pub fn bytes(&self) -> usize {
-        self.lock().values().map(|e| e.bytes.len()).sum()
+        self.lock().values().map(|e| e.bytes.len() + e.ofd.as_ref().map_or(0, Vec::len)).sum()
     }
 
     /// Forgets everything.
@@ -108,20 +110,33 @@ pub(crate) struct Session<'a> {
 impl Session<'_> {
     /// The PDF of `doc`: the cached one when an earlier build typeset the same thing with
     /// the same engine, else freshly typeset (and kept for the next build).
+    /// With `ofd`, the document's OFD comes with it, cached alike.
     pub fn pdf(
         &self,
         engine: &Engine,
         doc: PdfDoc,
+        ofd: bool,
     ) -> Result<(RenderedPdf, CacheOutcome), RenderError> {
-        let key = pdf_key(engine, &doc);
-        if let Some((bytes, warnings)) = self.take(key) {
-            let file = OutputFile { path: doc.stem.with_extension("pdf"), bytes };
+        let key = pdf_key(engine, &doc, ofd);
+        if let Some(entry) = self.take_entry(key) {
+            let file = OutputFile { path: doc.stem.with_extension("pdf"), bytes: entry.bytes };
+            let ofd =
+                entry.ofd.map(|bytes| OutputFile { path: doc.stem.with_extension("ofd"), bytes });
             let source = TypstSource { path: doc.stem, text: doc.source };
-            let reused = RenderedPdf { file, source, warnings, pages: None, preview: None };
+            let warnings = entry.warnings;
+            let reused = RenderedPdf { file, ofd, source, warnings, pages: None, preview: None };
             return Ok((reused, CacheOutcome::Reused));
         }
-        let rendered = doc.compile(engine)?;
-        self.keep(key, rendered.file.bytes.clone(), rendered.warnings.clone());
+        let rendered = doc.compile_to(engine, ofd)?;
+        self.keep_entry(
+            key,
+            Entry {
+                bytes: rendered.file.bytes.clone(),
+                ofd: rendered.ofd.as_ref().map(|f| f.bytes.clone()),
+                warnings: rendered.warnings.clone(),
+                build: self.build,
+            },
+        );
         Ok((rendered, CacheOutcome::Made))
     }
 
@@ -150,15 +165,29 @@ impl Session<'_> {
     }
 
     fn take(&self, key: Key) -> Option<(Vec<u8>, Vec<String>)> {
+        self.take_entry(key).map(|entry| (entry.bytes, entry.warnings))
+    }
+
+    /// A copy of the entry under `key`, marked as used by this build.
+    fn take_entry(&self, key: Key) -> Option<Entry> {
         let mut entries = self.cache.lock();
         let entry = entries.get_mut(&key)?;
         entry.build = entry.build.max(self.build);
-        Some((entry.bytes.clone(), entry.warnings.clone()))
+        Some(Entry {
+            bytes: entry.bytes.clone(),
+            ofd: entry.ofd.clone(),
+            warnings: entry.warnings.clone(),
+            build: entry.build,
+        })
     }
 
     fn keep(&self, key: Key, bytes: Vec<u8>, warnings: Vec<String>) {
+        self.keep_entry(key, Entry { bytes, ofd: None, warnings, build: self.build });
+    }
+
+    fn keep_entry(&self, key: Key, new: Entry) {
         let mut entries = self.cache.lock();
-        let entry = entries.entry(key).or_insert(Entry { bytes, warnings, build: self.build });
+        let entry = entries.entry(key).or_insert(new);
         entry.build = entry.build.max(self.build);
     }
 }
@@ -194,9 +223,10 @@ impl Fingerprint {
     }
 }
 
-/// What decides a PDF's bytes: see the module documentation.
-fn pdf_key(engine: &Engine, doc: &PdfDoc) -> Key {
-    let mut fingerprint = Fingerprint::new("pdf");
+/// What decides a PDF's bytes: see the module documentation. An entry with the OFD is
+/// another entry than one without.
+fn pdf_key(engine: &Engine, doc: &PdfDoc, ofd: bool) -> Key {
+    let mut fingerprint = Fingerprint::new(if ofd { "pdf+ofd" } else { "pdf" });
     fingerprint
         .number(engine.identity())
         .bytes(doc.name().as_bytes())

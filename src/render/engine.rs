@@ -38,6 +38,8 @@ pub enum RenderError {
     Template(#[from] TemplateError),
     #[error("排版《{document}》失败：\n{details}")]
     Typst { document: String, details: String },
+    #[error("导出《{document}》的 OFD 失败：{source}")]
+    Ofd { document: String, source: super::ofd::OfdError },
     #[error(
         "《{document}》中的字符“{character}”（U+{code:04X}）没有可用的字形（字体 {font}，{place}）"
     )]
@@ -102,6 +104,8 @@ pub struct ExtraFile {
 #[derive(Debug)]
 pub struct Compiled {
     pub pdf: Vec<u8>,
+    /// The same pages as OFD, when asked for.
+    pub ofd: Option<Vec<u8>>,
     pub pages: usize,
     /// typst's warnings, formatted with their template line.
     pub warnings: Vec<String>,
@@ -214,8 +218,21 @@ impl Engine {
         date: NaiveDate,
         extras: &[ExtraFile],
     ) -> Result<Compiled, RenderError> {
+        self.compile_to(document, source, date, extras, false)
+    }
+
+    /// Like [`Engine::compile`], also exporting the laid-out pages as OFD when `ofd` is
+    /// set: one layout for both files.
+    pub fn compile_to(
+        &self,
+        document: &str,
+        source: String,
+        date: NaiveDate,
+        extras: &[ExtraFile],
+        ofd: bool,
+    ) -> Result<Compiled, RenderError> {
         let world = DocWorld::new(self, document, source, date, extras);
-        let result = self.compile_in(&world, document);
+        let result = self.compile_in(&world, document, date, ofd);
         // Count failures too, or a run of bad documents never evicts.
         self.document_finished();
         result
@@ -251,7 +268,13 @@ impl Engine {
         }
     }
 
-    fn compile_in(&self, world: &DocWorld, document: &str) -> Result<Compiled, RenderError> {
+    fn compile_in(
+        &self,
+        world: &DocWorld,
+        document: &str,
+        date: NaiveDate,
+        ofd: bool,
+    ) -> Result<Compiled, RenderError> {
         let (doc, warnings) = self.layout_in(world, document)?;
         let options = PdfOptions {
             ident: Smart::Custom(document.to_string()),
@@ -265,8 +288,15 @@ impl Engine {
             document: document.to_string(),
             details: format_diagnostics(world, &errors),
         })?;
+        let ofd = ofd
+            .then(|| {
+                let options = super::ofd::OfdOptions { ident: document, date };
+                super::ofd::ofd(&doc, &options)
+                    .map_err(|source| RenderError::Ofd { document: document.to_string(), source })
+            })
+            .transpose()?;
         let preview = self.preview_scale.and_then(|scale| first_page_png(&doc, scale));
-        Ok(Compiled { pdf, pages: doc.pages().len(), warnings, preview })
+        Ok(Compiled { pdf, ofd, pages: doc.pages().len(), warnings, preview })
     }
 
     /// Compiles, treats unknown font families as errors and refuses missing glyphs.

@@ -10,6 +10,7 @@ pub mod fonts;
 pub mod glyphs;
 pub mod inspect;
 pub mod markup;
+pub mod ofd;
 pub mod result_docs;
 pub mod templates;
 pub mod title;
@@ -43,6 +44,8 @@ pub struct TypstSource {
 #[derive(Debug)]
 pub struct RenderedPdf {
     pub file: OutputFile,
+    /// The same document as OFD, beside the PDF, when it was asked for.
+    pub ofd: Option<OutputFile>,
     pub source: TypstSource,
     pub warnings: Vec<String>,
     /// `None` when the PDF was reused from the cache instead of laid out.
@@ -154,10 +157,18 @@ impl PdfDoc {
 
     /// Typesets the document and exports it as PDF.
     pub fn compile(self, engine: &Engine) -> Result<RenderedPdf, RenderError> {
+        self.compile_to(engine, false)
+    }
+
+    /// Typesets the document and exports it as PDF and, when `ofd` is set, as OFD too.
+    pub fn compile_to(self, engine: &Engine, ofd: bool) -> Result<RenderedPdf, RenderError> {
         let compiled =
-            engine.compile(&self.name(), self.source.clone(), self.date, &self.extras)?;
+            engine.compile_to(&self.name(), self.source.clone(), self.date, &self.extras, ofd)?;
         Ok(RenderedPdf {
             file: OutputFile { path: self.stem.with_extension("pdf"), bytes: compiled.pdf },
+            ofd: compiled
+                .ofd
+                .map(|bytes| OutputFile { path: self.stem.with_extension("ofd"), bytes }),
             source: TypstSource { path: self.stem, text: self.source },
             warnings: compiled.warnings,
             pages: Some(compiled.pages),

@@ -167,7 +167,8 @@ impl Workspace {
         };
         let workbooks = books.iter().map(|b| self.display(&b.path)).collect();
         let sink = MemorySink::new();
-        let options = BuildOptions { emit_typst: false, threads, cache: self.cache.clone() };
+        let options =
+            BuildOptions { threads, cache: self.cache.clone(), ..BuildOptions::default() };
         match build(&books, engine, &options, &sink, &|_| {}) {
             Ok(built) => Attempt {
                 workbooks,

@@ -129,7 +129,7 @@ fn family_of(layout: &Layout, start: &str) -> String {
     run(layout, start).family.clone()
 }
 
-const ALL_LEVELS: &[&str] = &[
+pub const ALL_LEVELS: &[&str] = &[
     "为做好{年度}年度考评工作，经{单位简称}研究，定于{考评日期}开展考评。",
     "一、总体要求",
     "（一）工作目标",

@@ -264,7 +264,12 @@ fn reused_documents_still_hand_over_their_typst_source() {
     let book = synthetic(4, 5);
     let (_dir, path) = common::write_book(&book, "book.xlsx");
     let books = read_inputs(&[path]).unwrap();
-    let options = BuildOptions { emit_typst: true, threads: 2, cache: Some(Arc::clone(&cache)) };
+    let options = BuildOptions {
+        emit_typst: true,
+        threads: 2,
+        cache: Some(Arc::clone(&cache)),
+        ..BuildOptions::default()
+    };
     let typst_files = || {
         let sink = MemorySink::new();
         let built = build(&books, engine, &options, &sink, &|_| {}).unwrap();
