@@ -195,8 +195,8 @@ fn two_builds_are_byte_identical() {
         assert_eq!(a.path, b.path);
         assert!(a.bytes == b.bytes, "{} differs between builds", a.path.display());
     }
-    // 28 reports, notice, schedule, summary PDF and workbook.
-    assert_eq!(first.len(), 32);
+    // 28 reports, notice and schedule (PDF and OFD each), summary PDF and workbook.
+    assert_eq!(first.len(), 34);
 }
 
 fn kaoping(args: &[&str], cwd: &Path) -> (i32, String) {
@@ -236,7 +236,7 @@ fn a_failing_build_leaves_earlier_outputs_untouched() {
     let (status, stderr) = kaoping(&["build", "输入 目录", "-o", "输出", "-q"], root.path());
     assert_eq!(status, 0, "{stderr}");
     let before = tree(&root.path().join("输出"));
-    assert_eq!(before.len(), 33, "32 files and the manifest");
+    assert_eq!(before.len(), 35, "34 files and the manifest");
 
     let mut broken = reference_2021();
     broken.sheet_mut("评分").unwrap().set(0, "得分", Value::text("九十"));

@@ -452,8 +452,10 @@ fn page_offers_the_build_and_follows_saves() {
             .wait_text("#outputs", Duration::from_secs(60), |t| !t.contains("最近一次生成失败"))
             .await;
         let pictures = c.find_all(Locator::Css("#outputs .card img")).await.unwrap().len();
-        let pdfs = expected.iter().filter(|(p, _)| p.ends_with(".pdf")).count();
-        assert_eq!(pictures, pdfs, "every PDF keeps its picture");
+        // An OFD shows its first page like the PDF it was laid out with.
+        let paged = |p: &str| p.ends_with(".pdf") || p.ends_with(".ofd");
+        let pdfs = expected.iter().filter(|(p, _)| paged(p)).count();
+        assert_eq!(pictures, pdfs, "every PDF and OFD keeps its picture");
         browser.close().await;
     });
     assert_eq!(server.terminate(), Some(0), "SIGTERM stops the server cleanly");
@@ -512,7 +514,8 @@ fn uploads_from_the_page_become_jobs() {
             } else if path == &good_path {
                 let outputs = browser.text("#outputs").await;
                 assert!(outputs.contains("下载全部"), "{outputs}");
-                assert_eq!(c.find_all(Locator::Css("#outputs .card")).await.unwrap().len(), 32);
+                // 32 documents, and the notice and schedule again as OFD.
+                assert_eq!(c.find_all(Locator::Css("#outputs .card")).await.unwrap().len(), 34);
             } else {
                 let findings = browser.text("#findings").await;
                 assert!(findings.contains(name), "the name shows literally: {findings}");
