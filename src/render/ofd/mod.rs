@@ -237,6 +237,9 @@ impl Package {
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(method)
             .last_modified_time(zip::DateTime::default())
+            // The writing system is recorded per entry and defaults to the one kaoping
+            // runs on: fixed, so Windows and Linux write the same bytes.
+            .system(zip::System::Unix)
             .unix_permissions(0o644);
         let error = |e: &dyn std::fmt::Display| OfdError::Package(format!("{path}：{e}"));
         self.zip.start_file(path, options).map_err(|e| error(&e))?;
