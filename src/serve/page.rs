@@ -8,6 +8,7 @@ use kaoping::finding::Severity;
 use minijinja::Environment;
 use serde::Serialize;
 
+use super::scoring::{EvaluatorLine, OfficeView};
 use super::workspace::{Snapshot, Workspace};
 use crate::cli::report::grouped;
 
@@ -20,6 +21,7 @@ pub fn templates() -> Environment<'static> {
     for (name, text) in [
         ("page.html", include_str!("templates/page.html")),
         ("content.html", include_str!("templates/content.html")),
+        ("score.html", include_str!("templates/score.html")),
     ] {
         env.add_template(name, text).expect("built-in templates parse");
     }
@@ -45,6 +47,8 @@ pub struct View {
     finding_files: Vec<FileView>,
     outputs: Vec<OutputView>,
     collection: Option<CollectionView>,
+    /// 网上评分, for the watched workbooks.
+    online: Option<OfficeView>,
 }
 
 #[derive(Serialize)]
@@ -103,6 +107,8 @@ struct Progress {
     missing: usize,
     percent: usize,
     evaluators: Vec<Progress>,
+    /// An evaluator's online scoring.
+    online: Option<EvaluatorLine>,
 }
 
 impl View {
@@ -153,7 +159,47 @@ impl View {
             finding_files,
             outputs: snapshot.outputs.iter().map(output_view).collect(),
             collection: snapshot.collection.as_ref().map(collection_view),
+            online: None,
         }
+    }
+
+    /// Adds online scoring: each evaluator's status, link and actions, and their counts
+    /// as of the last save rather than the last build, which follows some seconds later.
+    pub fn with_online(mut self, mut online: OfficeView) -> Self {
+        if let Some(collection) = &mut self.collection {
+            for group in &mut collection.groups {
+                for evaluator in &mut group.evaluators {
+                    let at = online
+                        .evaluators
+                        .iter()
+                        .position(|l| l.group == group.name && l.name == evaluator.name);
+                    if let Some(line) = at.map(|i| online.evaluators[i].clone()) {
+                        evaluator.set_counts(line.entered, line.expected);
+                        evaluator.online = Some(line);
+                    }
+                }
+                let entered = group.evaluators.iter().map(|e| e.entered).sum();
+                let expected = group.evaluators.iter().map(|e| e.expected).sum();
+                if !group.evaluators.is_empty() {
+                    group.set_counts(entered, expected);
+                }
+            }
+            collection.entered = collection.groups.iter().map(|g| g.entered).sum();
+            collection.expected = collection.groups.iter().map(|g| g.expected).sum();
+            collection.missing = collection.expected.saturating_sub(collection.entered);
+        }
+        online.evaluators.clear();
+        self.online = Some(online);
+        self
+    }
+}
+
+impl Progress {
+    fn set_counts(&mut self, entered: usize, expected: usize) {
+        self.entered = entered;
+        self.expected = expected;
+        self.missing = expected.saturating_sub(entered);
+        self.percent = (entered * 100).checked_div(expected).unwrap_or(100);
     }
 }
 
@@ -186,6 +232,7 @@ fn collection_view(collection: &Collection) -> CollectionView {
         missing: expected.saturating_sub(entered),
         percent: (entered * 100).checked_div(expected).unwrap_or(100),
         evaluators,
+        online: None,
     };
     CollectionView {
         expected: collection.expected(),
