@@ -11,6 +11,7 @@ pub mod check;
 pub mod finding;
 pub mod forms;
 pub mod model;
+pub mod online;
 pub mod render;
 pub mod sample;
 pub mod score;

@@ -9,6 +9,7 @@ mod forms;
 mod fuzz;
 mod incremental;
 mod notice;
+mod online;
 mod read_errors;
 mod reliability;
 mod sample_roundtrip;
