@@ -320,7 +320,9 @@ fn public_url(text: &str) -> Result<url::Url, String> {
     let url = url::Url::parse(text)
         .map_err(|e| format!("不是完整的网址（{e}），应当像 http://192.168.1.20:8000"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err("网址应当以 http:// 或 https:// 开头，并写明地址，例如 http://192.168.1.20:8000".into());
+        return Err(
+            "网址应当以 http:// 或 https:// 开头，并写明地址，例如 http://192.168.1.20:8000".into(),
+        );
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err("网址中不能有“?”或“#”之后的部分".into());

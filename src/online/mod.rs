@@ -242,16 +242,33 @@ impl Scoring {
     /// # Errors
     /// [`SaveError::Refused`] with the reason, or [`SaveError::Failed`] when the disk
     /// refused the write (nothing changed then, in memory or on disk).
-    pub fn save(&self, id: &EvaluatorId, request: &SaveRequest, client: &str) -> Result<Saved, SaveError> {
+    pub fn save(
+        &self,
+        id: &EvaluatorId,
+        request: &SaveRequest,
+        client: &str,
+    ) -> Result<Saved, SaveError> {
         let result = self.try_save(id, request, client);
         if let Err(SaveError::Refused(refusal)) = &result {
             let what = field_label(&request.field);
-            self.log_refusal(Some(id), &request.department, &request.indicator, what, client, refusal);
+            self.log_refusal(
+                Some(id),
+                &request.department,
+                &request.indicator,
+                what,
+                client,
+                refusal,
+            );
         }
         result
     }
 
-    fn try_save(&self, id: &EvaluatorId, request: &SaveRequest, client: &str) -> Result<Saved, SaveError> {
+    fn try_save(
+        &self,
+        id: &EvaluatorId,
+        request: &SaveRequest,
+        client: &str,
+    ) -> Result<Saved, SaveError> {
         let ctx = self.context()?;
         let evaluator = ctx.evaluator(id)?;
         let (dept, indicator) = ctx.target(evaluator, &request.department, &request.indicator)?;
@@ -261,7 +278,9 @@ impl Scoring {
             return Err(Refusal::Submitted.into());
         }
         if let Some(found) = ctx.elsewhere(evaluator.member, dept, indicator) {
-            return Err(Refusal::EnteredElsewhere { place: found.place(), value: found.value }.into());
+            return Err(
+                Refusal::EnteredElsewhere { place: found.place(), value: found.value }.into()
+            );
         }
         let plan = &ctx.plan;
         let old = record.entry(plan, dept, indicator);
@@ -369,7 +388,12 @@ impl Scoring {
             .collect()
     }
 
-    fn store(&self, ctx: &Context, evaluator: &context::Evaluator, record: &Record) -> Result<(), OnlineError> {
+    fn store(
+        &self,
+        ctx: &Context,
+        evaluator: &context::Evaluator,
+        record: &Record,
+    ) -> Result<(), OnlineError> {
         let bytes = record::render(ctx, evaluator, record)?;
         let path = self.dir.join(&evaluator.file_name);
         durable::replace(&path, &bytes).map_err(|source| OnlineError::Io { path, source })
@@ -386,7 +410,11 @@ impl Scoring {
     }
 
     fn log_event(&self, id: &EvaluatorId, what: &str, client: &str) {
-        self.log(LogEntry { what: what.into(), outcome: "已保存".into(), ..self.entry_for(id, client) });
+        self.log(LogEntry {
+            what: what.into(),
+            outcome: "已保存".into(),
+            ..self.entry_for(id, client)
+        });
     }
 
     fn log_refusal(

@@ -74,7 +74,11 @@ impl Record {
 ///
 /// # Errors
 /// What the form writer reports (text beyond Excel's limits).
-pub fn render(ctx: &Context, evaluator: &Evaluator, record: &Record) -> Result<Vec<u8>, OnlineError> {
+pub fn render(
+    ctx: &Context,
+    evaluator: &Evaluator,
+    record: &Record,
+) -> Result<Vec<u8>, OnlineError> {
     let plan = &ctx.plan;
     let status = if record.submitted_at.is_some() { STATE_SUBMITTED } else { "评分中" };
     let state = [
@@ -88,10 +92,15 @@ pub fn render(ctx: &Context, evaluator: &Evaluator, record: &Record) -> Result<V
         ),
     ];
     let fill = |dept: DeptId, indicator: IndicatorId| record.entry(plan, dept, indicator);
-    crate::forms::evaluator_form(plan, evaluator.member, &|d, i| {
-        let e = fill(d, i);
-        (e.score, e.note)
-    }, &state)
+    crate::forms::evaluator_form(
+        plan,
+        evaluator.member,
+        &|d, i| {
+            let e = fill(d, i);
+            (e.score, e.note)
+        },
+        &state,
+    )
     .map_err(|e| OnlineError::Form { file: evaluator.file_name.clone(), reason: e.to_string() })
 }
 
@@ -110,15 +119,19 @@ pub fn read(
     if !path.exists() {
         return Ok(None);
     }
-    let book = workbook::open(path).map_err(|e| OnlineError::Damaged {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    let book = workbook::open(path)
+        .map_err(|e| OnlineError::Damaged { path: path.to_path_buf(), reason: e.to_string() })?;
     let damaged = |reason: String| OnlineError::Damaged { path: path.to_path_buf(), reason };
     let scores = book.sheet("评分").ok_or_else(|| damaged("缺少“评分”工作表".into()))?;
-    let mut record = Record { submitted_at: read_state(path, book.sheet(STATE_SHEET)), ..Record::default() };
-    let columns =
-        [required("部门"), required("考评人"), required("指标编号"), optional("得分"), optional("备注")];
+    let mut record =
+        Record { submitted_at: read_state(path, book.sheet(STATE_SHEET)), ..Record::default() };
+    let columns = [
+        required("部门"),
+        required("考评人"),
+        required("指标编号"),
+        optional("得分"),
+        optional("备注"),
+    ];
     let table = scores.table(path, &columns).map_err(|f| damaged(f.to_string()))?;
     let me = person_key(&evaluator.id.name);
     let plan = &ctx.plan;

@@ -315,7 +315,8 @@ fn query_key(query: Option<&str>) -> Option<String> {
 fn query_without_key(query: Option<&str>) -> Option<String> {
     let rest: Vec<_> =
         form_urlencoded::parse(query?.as_bytes()).filter(|(k, _)| k != "key").collect();
-    (!rest.is_empty()).then(|| form_urlencoded::Serializer::new(String::new()).extend_pairs(rest).finish())
+    (!rest.is_empty())
+        .then(|| form_urlencoded::Serializer::new(String::new()).extend_pairs(rest).finish())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -367,11 +368,11 @@ impl Failures {
 const FOREIGN_HOST: &str = "这个地址不是 kaoping 的地址。请直接使用 kaoping 启动时显示的网址打开。";
 const CROSS_SITE: &str = "这个操作只能在 kaoping 自己的网页上进行。";
 const NO_KEY: &str = "打开考评办公室的网页需要办公室密钥。请使用运行 kaoping 的电脑上显示的“办公室网址”（以 ?key= 结尾）打开本页。kaoping 重新启动后密钥会变化。";
-const WRONG_KEY: &str = "办公室密钥不对。请使用运行 kaoping 的电脑上最新显示的“办公室网址”打开本页。";
+const WRONG_KEY: &str =
+    "办公室密钥不对。请使用运行 kaoping 的电脑上最新显示的“办公室网址”打开本页。";
 const EVALUATOR_NOT_OFFICE: &str =
     "这台设备只能打开您自己的评分页面。考评办公室的网页请在办公室的电脑上打开。";
-const NO_EVALUATOR_LINK: &str =
-    "请扫描考评办公室发给您的评分链接上的二维码，或打开链接上的网址。";
+const NO_EVALUATOR_LINK: &str = "请扫描考评办公室发给您的评分链接上的二维码，或打开链接上的网址。";
 const LINK_REPLACED: &str =
     "这个评分链接无效，或已被考评办公室更换。请向考评办公室索取新的评分链接。";
 const TOO_MANY: &str = "错误的链接或密钥太多，请一分钟后再试。";
@@ -400,7 +401,11 @@ mod tests {
 
     fn router(office_key: Option<&str>) -> Router {
         let access = Arc::new(Access::new(
-            allowed_hosts(IpAddr::from([0, 0, 0, 0]), &[IpAddr::from([10, 0, 0, 5])], Some("kp.lan")),
+            allowed_hosts(
+                IpAddr::from([0, 0, 0, 0]),
+                &[IpAddr::from([10, 0, 0, 5])],
+                Some("kp.lan"),
+            ),
             8000,
             office_key.map(str::to_string),
             Arc::new(|s: &str, _| s == SECRET),
@@ -459,7 +464,8 @@ mod tests {
         assert!(body(response).await.contains("办公室网址"));
         assert_eq!(send(&app, get_req("/files/a.pdf", "10.0.0.5", None)).await.status(), 401);
 
-        let response = send(&app, get_req(&format!("/files/a.pdf?v=2&key={KEY}"), "10.0.0.5", None)).await;
+        let response =
+            send(&app, get_req(&format!("/files/a.pdf?v=2&key={KEY}"), "10.0.0.5", None)).await;
         assert_eq!(response.status(), 303);
         assert_eq!(response.headers()["location"], "/files/a.pdf?v=2");
         let cookie = response.headers()["set-cookie"].to_str().unwrap().to_string();
@@ -529,7 +535,11 @@ mod tests {
             (Some("http://127.0.0.1:9000"), None, 403),
         ];
         for (origin, site, status) in cases {
-            assert_eq!(send(&app, post(origin, site)).await.status(), status, "{origin:?} {site:?}");
+            assert_eq!(
+                send(&app, post(origin, site)).await.status(),
+                status,
+                "{origin:?} {site:?}"
+            );
         }
     }
 
@@ -541,7 +551,10 @@ mod tests {
         }
         let right = send(&app, get_req(&format!("/s/{SECRET}"), "10.0.0.5", None)).await;
         assert_eq!(right.status(), 429);
-        assert_eq!(send(&app, get_req(&format!("/?key={KEY}"), "10.0.0.5", None)).await.status(), 429);
+        assert_eq!(
+            send(&app, get_req(&format!("/?key={KEY}"), "10.0.0.5", None)).await.status(),
+            429
+        );
     }
 
     #[tokio::test]
@@ -550,7 +563,9 @@ mod tests {
         let response = send(&app, get_req("/", "127.0.0.1", None)).await;
         let headers = response.headers();
         assert_eq!(headers["x-frame-options"], "DENY");
-        assert!(headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+        assert!(
+            headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'")
+        );
         assert_eq!(headers["referrer-policy"], "no-referrer");
         assert_eq!(headers["cache-control"], "no-store");
         let refused = send(&app, get_req("/", "evil.example", None)).await;

@@ -21,11 +21,8 @@ pub struct Addresses {
 impl Addresses {
     /// `own`: the machine's interface addresses.
     pub fn new(bound: SocketAddr, own: &[IpAddr], public_url: Option<&url::Url>) -> Self {
-        let local_ip = if bound.ip().is_unspecified() {
-            IpAddr::V4(Ipv4Addr::LOCALHOST)
-        } else {
-            bound.ip()
-        };
+        let local_ip =
+            if bound.ip().is_unspecified() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { bound.ip() };
         let public = match public_url {
             Some(url) => url.as_str().trim_end_matches('/').to_string(),
             None => {

@@ -29,10 +29,9 @@ const MAX_FOLLOWED: usize = 64;
 /// `GET /static/live-worker.js`.
 pub async fn worker_script() -> Response {
     let mut response = WORKER_JS.into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/javascript; charset=utf-8"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
     response
 }
 

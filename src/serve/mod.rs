@@ -155,7 +155,9 @@ pub fn run(args: &ServeArgs) -> Status {
             println!("kaoping 网页已启动：{url}");
         } else {
             println!("办公室网址：{}/{office_key}", addresses.public);
-            println!("（本机也可打开 {url}。网址中的密钥只给考评办公室；kaoping 每次启动密钥都会变化。）");
+            println!(
+                "（本机也可打开 {url}。网址中的密钥只给考评办公室；kaoping 每次启动密钥都会变化。）"
+            );
         }
         if watched_paths.is_empty() {
             println!(
@@ -244,9 +246,7 @@ fn open_online(args: &ServeArgs, inputs: &[PathBuf], addresses: &Addresses) -> O
         }
     };
     match Scoring::open(&dir) {
-        Ok(scoring) => {
-            Some(Arc::new(Online { scoring, public_base: addresses.public.clone() }))
-        }
+        Ok(scoring) => Some(Arc::new(Online { scoring, public_base: addresses.public.clone() })),
         Err(error) => {
             print_error(format!("网上评分无法使用：{error}"));
             None

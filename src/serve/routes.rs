@@ -20,10 +20,10 @@ use kaoping::build::read_inputs;
 use kaoping::check::check;
 use kaoping::forms::score_forms;
 
-use super::{App, live, scoring};
 use super::jobs::Refused;
 use super::page::{UPLOAD_LIMIT, View};
 use super::workspace::Workspace;
+use super::{App, live, scoring};
 
 /// The parameters of a matched route (`id`, `path`); empty for `/`. `None` when they do
 /// not decode (invalid UTF-8 in a percent escape): such a URL names nothing, so 404.

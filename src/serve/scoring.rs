@@ -183,7 +183,7 @@ async fn evaluator_page(
             let html = app
                 .templates
                 .get_template("score.html")
-                .and_then(|t| t.render(minijinja::context! { view => view }));
+                .and_then(|t| t.render(minijinja::context! { view => minijinja::Value::from(minijinja::value::Serde(&view)) }));
             match html {
                 Ok(html) => ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
                 Err(error) => problem(
@@ -365,9 +365,9 @@ async fn slips(State(app): State<Arc<App>>, Query(only): Query<OnlyOne>) -> Resp
             return Err(problem(StatusCode::CONFLICT, "没有需要网上评分的考评人"));
         }
         let plan = online.scoring.plan().map_err(|r| refusal(&r))?;
-        render_slips(&engine, &plan, &slips)
-            .map(|pdf| pdf.file.bytes)
-            .map_err(|e| problem(StatusCode::INTERNAL_SERVER_ERROR, format!("生成评分链接失败：{e}")))
+        render_slips(&engine, &plan, &slips).map(|pdf| pdf.file.bytes).map_err(|e| {
+            problem(StatusCode::INTERNAL_SERVER_ERROR, format!("生成评分链接失败：{e}"))
+        })
     })
     .await
     .and_then(|r| r);

@@ -131,7 +131,11 @@ pub(crate) fn save_like_excel(path: &Path, book: &Book) {
 // ---------------------------------------------------------------- raw HTTP
 
 /// One request over a fresh connection: status, headers (lower-case names), body.
-pub(crate) fn request(addr: &str, head: &str, body: &[u8]) -> (u16, Vec<(String, String)>, Vec<u8>) {
+pub(crate) fn request(
+    addr: &str,
+    head: &str,
+    body: &[u8],
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     stream.write_all(head.as_bytes()).unwrap();
@@ -300,7 +304,12 @@ impl Browser {
     }
 
     /// Waits until `css`'s text satisfies `ok`; returns it.
-    pub(crate) async fn wait_text(&self, css: &str, limit: Duration, ok: impl Fn(&str) -> bool) -> String {
+    pub(crate) async fn wait_text(
+        &self,
+        css: &str,
+        limit: Duration,
+        ok: impl Fn(&str) -> bool,
+    ) -> String {
         let deadline = Instant::now() + limit;
         loop {
             let text = self.text(css).await;
