@@ -125,7 +125,7 @@ fn child_build(input: &Path, output: &Path) -> Result<String, String> {
     let staging = Staging::new(output).map_err(|e| e.to_string())?;
     let options = BuildOptions::default();
     let built = build(&books, &engine, &options, &staging, &|_| {}).map_err(|e| match e {
-        kaoping::build::BuildError::Input { findings } => {
+        kaoping::build::BuildError::Input { findings, .. } => {
             let errors: Vec<String> = findings.iter().map(|f| format!("{f:?}")).take(5).collect();
             format!("the input has errors: {}", errors.join("; "))
         }

@@ -103,9 +103,11 @@ impl Built {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    /// The input has errors; `findings` lists them all.
+    /// The input has errors; `findings` lists them all. `collection` is the check's count
+    /// of scores in and missing, which needs only the sheets that define it, so a front end
+    /// can show it even when another sheet has an error.
     #[error("输入有 {} 个错误，未生成任何文件", findings.count(crate::finding::Severity::Error))]
-    Input { findings: Findings },
+    Input { findings: Findings, collection: Option<crate::check::Collection> },
     #[error(transparent)]
     Render(#[from] RenderError),
     #[error("{0}")]
@@ -127,10 +129,10 @@ pub fn build(
     let mut timings = Timings::default();
     let started = Instant::now();
     let Checked { plan, mut findings, collection } = check(books);
-    let Some(plan) = plan else { return Err(BuildError::Input { findings }) };
+    let Some(plan) = plan else { return Err(BuildError::Input { findings, collection }) };
     findings.extend(glyphs::check_plan(&plan, engine.fonts(), books));
     if findings.has_errors() {
-        return Err(BuildError::Input { findings });
+        return Err(BuildError::Input { findings, collection });
     }
     timings.check = started.elapsed();
 

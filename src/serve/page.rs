@@ -10,7 +10,6 @@ use serde::Serialize;
 
 use super::scoring::{EvaluatorLine, OfficeView};
 use super::workspace::{Snapshot, Workspace};
-use crate::cli::report::grouped;
 
 /// The most bytes one upload request may carry.
 pub const UPLOAD_LIMIT: usize = 50 * 1024 * 1024;
@@ -114,7 +113,8 @@ struct Progress {
 impl View {
     pub fn new(workspace: &Workspace, snapshot: &Snapshot, job: Option<&str>) -> Self {
         let findings = &snapshot.findings;
-        let finding_files = grouped(findings, false)
+        let finding_files = findings
+            .grouped(false)
             .into_iter()
             .map(|(file, sheets)| FileView {
                 name: file

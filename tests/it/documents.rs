@@ -60,7 +60,7 @@ fn a_character_no_font_has_is_an_error_naming_the_cell() {
     let error =
         build(&books, common::engine(), &BuildOptions::default(), &MemorySink::new(), &|_| {})
             .unwrap_err();
-    let BuildError::Input { findings } = error else { panic!("{error}") };
+    let BuildError::Input { findings, .. } = error else { panic!("{error}") };
     let finding = findings.iter().find(|f| f.message.contains("U+E000")).expect("glyph finding");
     assert_eq!(finding.to_string().split('：').next().unwrap(), "领导小组!C4");
     assert!(finding.is_error());

@@ -13,6 +13,8 @@ mod online;
 mod read_errors;
 mod reliability;
 mod sample_roundtrip;
+mod scoring;
 mod serve;
 mod tables;
+mod watch;
 mod year_over_year;

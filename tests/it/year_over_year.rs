@@ -34,7 +34,7 @@ fn find<'a>(files: &'a [OutputFile], suffix: &str) -> &'a OutputFile {
 
 fn error_messages(err: BuildError) -> Vec<String> {
     match err {
-        BuildError::Input { findings } => {
+        BuildError::Input { findings, .. } => {
             findings.iter().filter(|f| f.is_error()).map(|f| f.to_string()).collect()
         }
         other => panic!("expected input errors, got {other}"),
