@@ -1220,7 +1220,9 @@ fn score_sheet(
         let max = plan.indicator(row.indicator).max.to_f64();
         ws.write_number_with_format(r, COL_MAX, max, &format(COL_MAX))?;
         match row.score {
-            Some(score) => ws.write_number_with_format(r, COL_SCORE, score.to_f64(), &format(COL_SCORE))?,
+            Some(score) => {
+                ws.write_number_with_format(r, COL_SCORE, score.to_f64(), &format(COL_SCORE))?
+            }
             None => ws.write_blank(r, COL_SCORE, &format(COL_SCORE))?,
         };
         match (&row.note, row.recused) {

@@ -72,8 +72,9 @@ impl Context {
     }
 
     pub fn evaluator(&self, id: &EvaluatorId) -> Result<&Evaluator, Refusal> {
-        self.by_id.get(id).map(|&i| &self.evaluators[i]).ok_or_else(|| {
-            Refusal::UnknownEvaluator { group: id.group.clone(), name: id.name.clone() }
+        self.by_id.get(id).map(|&i| &self.evaluators[i]).ok_or_else(|| Refusal::UnknownEvaluator {
+            group: id.group.clone(),
+            name: id.name.clone(),
         })
     }
 
@@ -130,7 +131,10 @@ impl Context {
 
     /// The cells an evaluator is expected to fill: every indicator of every department
     /// they do not recuse from.
-    pub fn expected_cells(&self, evaluator: &Evaluator) -> impl Iterator<Item = (DeptId, IndicatorId)> + '_ {
+    pub fn expected_cells(
+        &self,
+        evaluator: &Evaluator,
+    ) -> impl Iterator<Item = (DeptId, IndicatorId)> + '_ {
         let member = evaluator.member;
         evaluator
             .departments

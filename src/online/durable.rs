@@ -57,7 +57,8 @@ mod tests {
         replace(&path, b"first").unwrap();
         replace(&path, b"second").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"second");
-        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> =
+            fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a.xlsx")]);
     }
 
@@ -72,8 +73,10 @@ mod tests {
         fs::write(blocked.join("x"), b"").unwrap();
         assert!(replace(&blocked, b"new").is_err());
         assert_eq!(fs::read(&path).unwrap(), b"kept");
-        assert!(fs::read_dir(dir.path()).unwrap().all(|e| {
-            !e.unwrap().file_name().to_string_lossy().ends_with(".tmp")
-        }));
+        assert!(
+            fs::read_dir(dir.path())
+                .unwrap()
+                .all(|e| { !e.unwrap().file_name().to_string_lossy().ends_with(".tmp") })
+        );
     }
 }

@@ -186,10 +186,8 @@ impl Links {
                 })
                 .collect(),
         };
-        let mut json = serde_json::to_vec_pretty(&stored).map_err(|e| OnlineError::Damaged {
-            path: self.path.clone(),
-            reason: e.to_string(),
-        })?;
+        let mut json = serde_json::to_vec_pretty(&stored)
+            .map_err(|e| OnlineError::Damaged { path: self.path.clone(), reason: e.to_string() })?;
         json.push(b'\n');
         durable::replace(&self.path, &json)
             .map_err(|source| OnlineError::Io { path: self.path.clone(), source })

@@ -20,8 +20,19 @@ pub const LOG_FILE: &str = "评分日志.csv";
 const BOM: &[u8] = "\u{FEFF}".as_bytes();
 
 /// The header row.
-pub const LOG_HEADER: [&str; 11] =
-    ["时间", "考评组", "考评人", "部门", "指标编号", "项目", "原值", "新值", "客户端地址", "结果", "说明"];
+pub const LOG_HEADER: [&str; 11] = [
+    "时间",
+    "考评组",
+    "考评人",
+    "部门",
+    "指标编号",
+    "项目",
+    "原值",
+    "新值",
+    "客户端地址",
+    "结果",
+    "说明",
+];
 
 /// One line of the log.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -104,9 +115,8 @@ impl Log {
 
 /// One CSV record with its line end.
 fn record(fields: &[&str]) -> io::Result<Vec<u8>> {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
+    let mut writer =
+        csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     writer.write_record(fields).map_err(io::Error::other)?;
     writer.into_inner().map_err(|e| io::Error::other(e.to_string()))
 }
@@ -118,7 +128,8 @@ mod tests {
     fn read_entries(path: &Path) -> Vec<Vec<String>> {
         let bytes = std::fs::read(path).unwrap();
         assert!(bytes.starts_with(BOM));
-        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(&bytes[BOM.len()..]);
+        let mut reader =
+            csv::ReaderBuilder::new().has_headers(false).from_reader(&bytes[BOM.len()..]);
         reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect()
     }
 

@@ -74,7 +74,11 @@ impl Record {
 ///
 /// # Errors
 /// What the form writer reports (text beyond Excel's limits).
-pub fn render(ctx: &Context, evaluator: &Evaluator, record: &Record) -> Result<Vec<u8>, OnlineError> {
+pub fn render(
+    ctx: &Context,
+    evaluator: &Evaluator,
+    record: &Record,
+) -> Result<Vec<u8>, OnlineError> {
     let plan = &ctx.plan;
     let status = if record.submitted_at.is_some() { STATE_SUBMITTED } else { "评分中" };
     let state = [
@@ -87,12 +91,12 @@ pub fn render(ctx: &Context, evaluator: &Evaluator, record: &Record) -> Result<V
             "本工作簿由 kaoping serve 的网上评分自动保存，与收回的评分表一样读取；网上评分进行中请不要在 Excel 中修改。",
         ),
     ];
-    let fill = |dept: DeptId, indicator: IndicatorId| record.entry(plan, dept, indicator);
-    crate::forms::evaluator_form(plan, evaluator.member, &|d, i| {
-        let e = fill(d, i);
-        (e.score, e.note)
-    }, &state)
-    .map_err(|e| OnlineError::Form { file: evaluator.file_name.clone(), reason: e.to_string() })
+    let fill = |dept: DeptId, indicator: IndicatorId| -> crate::forms::Filled {
+        let entry = record.entry(plan, dept, indicator);
+        (entry.score, entry.note)
+    };
+    crate::forms::evaluator_form(plan, evaluator.member, &fill, &state)
+        .map_err(|e| OnlineError::Form { file: evaluator.file_name.clone(), reason: e.to_string() })
 }
 
 /// Reads a record back from its workbook; `Ok(None)` when there is no file yet. Cells
@@ -110,15 +114,19 @@ pub fn read(
     if !path.exists() {
         return Ok(None);
     }
-    let book = workbook::open(path).map_err(|e| OnlineError::Damaged {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    let book = workbook::open(path)
+        .map_err(|e| OnlineError::Damaged { path: path.to_path_buf(), reason: e.to_string() })?;
     let damaged = |reason: String| OnlineError::Damaged { path: path.to_path_buf(), reason };
     let scores = book.sheet("评分").ok_or_else(|| damaged("缺少“评分”工作表".into()))?;
-    let mut record = Record { submitted_at: read_state(path, book.sheet(STATE_SHEET)), ..Record::default() };
-    let columns =
-        [required("部门"), required("考评人"), required("指标编号"), optional("得分"), optional("备注")];
+    let mut record =
+        Record { submitted_at: read_state(path, book.sheet(STATE_SHEET)), ..Record::default() };
+    let columns = [
+        required("部门"),
+        required("考评人"),
+        required("指标编号"),
+        optional("得分"),
+        optional("备注"),
+    ];
     let table = scores.table(path, &columns).map_err(|f| damaged(f.to_string()))?;
     let me = person_key(&evaluator.id.name);
     let plan = &ctx.plan;

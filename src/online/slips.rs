@@ -129,8 +129,10 @@ pub fn slips_doc(engine: &Engine, plan: &Plan, slips: &[Slip]) -> Result<PdfDoc,
         h: Head,
         slips: Vec<SlipView<'a>>,
     }
-    let source =
-        engine.templates().render("slips.typ.j2", &Context { h: head, slips: views }).map_err(RenderError::from)?;
+    let source = engine
+        .templates()
+        .render("slips.typ.j2", &Context { h: head, slips: views })
+        .map_err(RenderError::from)?;
     Ok(PdfDoc { stem: PathBuf::from("评分链接"), source, date: info.date, extras })
 }
 
@@ -138,7 +140,11 @@ pub fn slips_doc(engine: &Engine, plan: &Plan, slips: &[Slip]) -> Result<PdfDoc,
 ///
 /// # Errors
 /// As [`slips_doc`], or typst failing.
-pub fn render_slips(engine: &Engine, plan: &Plan, slips: &[Slip]) -> Result<RenderedPdf, SlipError> {
+pub fn render_slips(
+    engine: &Engine,
+    plan: &Plan,
+    slips: &[Slip],
+) -> Result<RenderedPdf, SlipError> {
     Ok(slips_doc(engine, plan, slips)?.compile(engine)?)
 }
 

@@ -126,7 +126,12 @@ pub fn evaluator_view(ctx: &Context, evaluator: &Evaluator, record: &Record) -> 
     }
 }
 
-fn department_view(ctx: &Context, evaluator: &Evaluator, record: &Record, dept: DeptId) -> DepartmentView {
+fn department_view(
+    ctx: &Context,
+    evaluator: &Evaluator,
+    record: &Record,
+    dept: DeptId,
+) -> DepartmentView {
     let plan = &ctx.plan;
     let recused = ctx.recusal(evaluator.member, dept);
     let indicators: Vec<IndicatorView> = plan
@@ -134,10 +139,9 @@ fn department_view(ctx: &Context, evaluator: &Evaluator, record: &Record, dept: 
         .map(|i| {
             let ind = plan.indicator(i);
             let entry = record.entry(plan, dept, i);
-            let elsewhere = ctx.elsewhere(evaluator.member, dept, i).map(|e| ElsewhereView {
-                place: e.place(),
-                value: e.value.to_string(),
-            });
+            let elsewhere = ctx
+                .elsewhere(evaluator.member, dept, i)
+                .map(|e| ElsewhereView { place: e.place(), value: e.value.to_string() });
             IndicatorView {
                 code: ind.code.clone(),
                 level1: ind.level1.clone(),
@@ -153,7 +157,8 @@ fn department_view(ctx: &Context, evaluator: &Evaluator, record: &Record, dept: 
     let (entered, expected) = if recused.is_some() {
         (0, 0)
     } else {
-        let entered = indicators.iter().filter(|i| !i.value.is_empty() || i.elsewhere.is_some()).count();
+        let entered =
+            indicators.iter().filter(|i| !i.value.is_empty() || i.elsewhere.is_some()).count();
         (entered, indicators.len())
     };
     DepartmentView {

@@ -23,7 +23,10 @@ fn pdfs(inputs: &[PathBuf]) -> Vec<OutputFile> {
     let books = read_inputs(inputs).unwrap();
     let sink = MemorySink::new();
     build(&books, common::engine(), &BuildOptions::default(), &sink, &|_| {}).unwrap();
-    sink.into_files().into_iter().filter(|f| f.path.extension().is_some_and(|e| e == "pdf")).collect()
+    sink.into_files()
+        .into_iter()
+        .filter(|f| f.path.extension().is_some_and(|e| e == "pdf"))
+        .collect()
 }
 
 fn text(value: &Value) -> String {
@@ -48,7 +51,9 @@ fn save_sample_scores(scoring: &Scoring, plan: &kaoping::model::Plan, book: &Boo
             .iter()
             .find(|g| {
                 let category = plan.category(g.target);
-                plan.departments.iter().any(|d| d.name == dept && plan.category(d.category).name == category.name)
+                plan.departments
+                    .iter()
+                    .any(|d| d.name == dept && plan.category(d.category).name == category.name)
             })
             .unwrap();
         let id = EvaluatorId::new(&group.name, &who);
