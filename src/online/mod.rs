@@ -34,12 +34,14 @@ use crate::workbook::value;
 pub use links::{LINKS_FILE, Secret};
 pub use log::{LOG_FILE, LogEntry};
 pub use refusal::Refusal;
-pub use view::{DepartmentView, EvaluatorSummary, EvaluatorView, IndicatorView, Status};
+pub use view::{
+    DepartmentView, ElsewhereView, EvaluatorSummary, EvaluatorView, IndicatorView, Status,
+};
 
 use context::Context;
 use links::Links;
 use log::Log;
-use record::{Entry, Record};
+use record::Record;
 
 /// The scores folder's name beside the first workbook.
 pub const DEFAULT_DIR: &str = "网上评分";
@@ -125,13 +127,29 @@ pub struct Saved {
     pub expected: usize,
 }
 
+/// An evaluator's record with the stamp of the file it was last read from or written to:
+/// a refresh reads the file again only when the stamp changed (someone edited it).
+#[derive(Debug, Default)]
+struct Held {
+    record: Record,
+    stamp: Option<Stamp>,
+}
+
+/// Modification time and length of a file.
+type Stamp = (std::time::SystemTime, u64);
+
+fn stamp_of(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
+}
+
 /// Online scoring over one scores folder.
 pub struct Scoring {
     dir: PathBuf,
     links: Mutex<Links>,
     log: Log,
     context: RwLock<Option<Arc<Context>>>,
-    records: RwLock<HashMap<EvaluatorId, Arc<Mutex<Record>>>>,
+    records: RwLock<HashMap<EvaluatorId, Arc<Mutex<Held>>>>,
 }
 
 impl std::fmt::Debug for Scoring {
@@ -179,17 +197,18 @@ impl Scoring {
         let mut records = HashMap::new();
         for evaluator in &ctx.evaluators {
             let slot = self.record_slot(&evaluator.id);
-            let mut record = lock(&slot);
+            let mut held = lock(&slot);
             let path = self.dir.join(&evaluator.file_name);
-            match record::read(&path, &ctx, evaluator, &mut warnings)? {
-                Some(on_disk) => *record = on_disk,
-                None => {
-                    let bytes = record::render(&ctx, evaluator, &record)?;
-                    durable::replace(&path, &bytes)
-                        .map_err(|source| OnlineError::Io { path: path.clone(), source })?;
+            let stamp = stamp_of(&path);
+            if stamp.is_none() {
+                held.stamp = Some(self.store(&ctx, evaluator, &held.record)?);
+            } else if stamp != held.stamp {
+                if let Some(on_disk) = record::read(&path, &ctx, evaluator, &mut warnings)? {
+                    held.record = on_disk;
                 }
+                held.stamp = stamp;
             }
-            drop(record);
+            drop(held);
             records.insert(evaluator.id.clone(), slot);
         }
         *write(&self.records) = records;
@@ -197,7 +216,7 @@ impl Scoring {
         Ok(warnings)
     }
 
-    fn record_slot(&self, id: &EvaluatorId) -> Arc<Mutex<Record>> {
+    fn record_slot(&self, id: &EvaluatorId) -> Arc<Mutex<Held>> {
         read(&self.records).get(id).cloned().unwrap_or_default()
     }
 
@@ -273,7 +292,8 @@ impl Scoring {
         let evaluator = ctx.evaluator(id)?;
         let (dept, indicator) = ctx.target(evaluator, &request.department, &request.indicator)?;
         let slot = self.record_slot(id);
-        let mut record = lock(&slot);
+        let mut held = lock(&slot);
+        let record = &held.record;
         if record.submitted_at.is_some() {
             return Err(Refusal::Submitted.into());
         }
@@ -298,8 +318,8 @@ impl Scoring {
         if new != old {
             let mut changed = record.clone();
             changed.set(record::cell_key(plan, dept, indicator), new.clone());
-            self.store(&ctx, evaluator, &changed)?;
-            *record = changed;
+            held.stamp = Some(self.store(&ctx, evaluator, &changed)?);
+            held.record = changed;
             let department = plan.department(dept).name.clone();
             let code = plan.indicator(indicator).code.clone();
             self.log(LogEntry {
@@ -312,7 +332,7 @@ impl Scoring {
                 ..self.entry_for(id, client)
             });
         }
-        let (entered, expected) = view::counts(&ctx, evaluator, &record);
+        let (entered, expected) = view::counts(&ctx, evaluator, &held.record);
         Ok(Saved { value: after, entered, expected })
     }
 
@@ -334,20 +354,20 @@ impl Scoring {
 
     fn set_submitted(&self, id: &EvaluatorId, client: &str, submit: bool) -> Result<(), SaveError> {
         let what = if submit { "提交" } else { "重新开放" };
-        let result = (|| {
+        let result = (|| -> Result<(), SaveError> {
             let ctx = self.context()?;
             let evaluator = ctx.evaluator(id)?;
             let slot = self.record_slot(id);
-            let mut record = lock(&slot);
-            match (submit, record.submitted_at.is_some()) {
+            let mut held = lock(&slot);
+            match (submit, held.record.submitted_at.is_some()) {
                 (true, true) => return Err(Refusal::Submitted.into()),
                 (false, false) => return Err(Refusal::NotSubmitted.into()),
                 _ => {}
             }
-            let mut changed = record.clone();
+            let mut changed = held.record.clone();
             changed.submitted_at = submit.then(now);
-            self.store(&ctx, evaluator, &changed)?;
-            *record = changed;
+            held.stamp = Some(self.store(&ctx, evaluator, &changed)?);
+            held.record = changed;
             Ok(())
         })();
         match &result {
@@ -369,8 +389,8 @@ impl Scoring {
         let ctx = self.context()?;
         let evaluator = ctx.evaluator(id)?;
         let slot = self.record_slot(id);
-        let record = lock(&slot);
-        Ok(view::evaluator_view(&ctx, evaluator, &record))
+        let held = lock(&slot);
+        Ok(view::evaluator_view(&ctx, evaluator, &held.record))
     }
 
     /// Every evaluator for the office page, in 考评组 order: status, counts and link.
@@ -381,22 +401,26 @@ impl Scoring {
         ctx.evaluators
             .iter()
             .map(|e| {
-                let record = records.get(&e.id).map(|r| lock(r).clone()).unwrap_or_default();
+                let record = records.get(&e.id).map(|r| lock(r).record.clone()).unwrap_or_default();
                 let secret = links.secret_of(&e.id).map(|s| s.to_string());
                 view::summary(&ctx, e, &record, secret)
             })
             .collect()
     }
 
+    /// Writes the evaluator's workbook durably; returns the new file's stamp.
     fn store(
         &self,
         ctx: &Context,
         evaluator: &context::Evaluator,
         record: &Record,
-    ) -> Result<(), OnlineError> {
+    ) -> Result<Stamp, OnlineError> {
         let bytes = record::render(ctx, evaluator, record)?;
         let path = self.dir.join(&evaluator.file_name);
-        durable::replace(&path, &bytes).map_err(|source| OnlineError::Io { path, source })
+        let io = |source| OnlineError::Io { path: path.clone(), source };
+        durable::replace(&path, &bytes).map_err(io)?;
+        let meta = std::fs::metadata(&path).map_err(io)?;
+        Ok((meta.modified().map_err(io)?, meta.len()))
     }
 
     fn entry_for(&self, id: &EvaluatorId, client: &str) -> LogEntry {

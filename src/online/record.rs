@@ -91,17 +91,12 @@ pub fn render(
             "本工作簿由 kaoping serve 的网上评分自动保存，与收回的评分表一样读取；网上评分进行中请不要在 Excel 中修改。",
         ),
     ];
-    let fill = |dept: DeptId, indicator: IndicatorId| record.entry(plan, dept, indicator);
-    crate::forms::evaluator_form(
-        plan,
-        evaluator.member,
-        &|d, i| {
-            let e = fill(d, i);
-            (e.score, e.note)
-        },
-        &state,
-    )
-    .map_err(|e| OnlineError::Form { file: evaluator.file_name.clone(), reason: e.to_string() })
+    let fill = |dept: DeptId, indicator: IndicatorId| -> crate::forms::Filled {
+        let entry = record.entry(plan, dept, indicator);
+        (entry.score, entry.note)
+    };
+    crate::forms::evaluator_form(plan, evaluator.member, &fill, &state)
+        .map_err(|e| OnlineError::Form { file: evaluator.file_name.clone(), reason: e.to_string() })
 }
 
 /// Reads a record back from its workbook; `Ok(None)` when there is no file yet. Cells
