@@ -70,7 +70,7 @@ fn followed(query: Option<&str>) -> Vec<String> {
 }
 
 fn workspace(app: &App, name: &str) -> Option<Arc<Workspace>> {
-    if name.is_empty() { Some(Arc::clone(&app.watched)) } else { app.jobs.get(name) }
+    if name.is_empty() { Some(Arc::clone(&app.watched)) } else { app.uploads.get(name) }
 }
 
 fn versions(

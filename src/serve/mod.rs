@@ -19,6 +19,7 @@ mod workspace;
 
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::ops::ControlFlow;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -207,10 +208,6 @@ fn open_online(args: &ServeArgs, inputs: &[PathBuf], addresses: &Addresses) -> O
             None
         }
     }
-}
-
-fn list(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("、")
 }
 
 /// Builds the watched workbooks now and after every save, on a thread of its own: the

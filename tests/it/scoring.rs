@@ -242,7 +242,10 @@ fn saves_are_refused_unless_from_the_page_and_in_range() {
     let (status, _) = post_json(
         &addr,
         "/score/save",
-        &format!("Cookie: {}\r\nOrigin: http://evil.example\r\nSec-Fetch-Site: cross-site\r\n", cookies[0]),
+        &format!(
+            "Cookie: {}\r\nOrigin: http://evil.example\r\nSec-Fetch-Site: cross-site\r\n",
+            cookies[0]
+        ),
         &save_json(&department, &indicator, "1"),
     );
     assert_eq!(status, 403);
