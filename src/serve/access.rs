@@ -13,6 +13,10 @@
 //!   [`FAILURE_LIMIT`] in a minute the address gets 429 for the rest of that minute.
 //! - Every response says: never framed, no Referer, no caching of pages.
 
+// A refusal is the response itself, returned early with `?`; it is built once per
+// request, so its size costs nothing worth boxing for.
+#![allow(clippy::result_large_err)]
+
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};

@@ -253,7 +253,7 @@ fn rebuild_watched(app: &App, engine: &Engine) {
 /// link and a workbook; workbooks edited in Excel are read again), then tells the pages.
 fn refresh_online(app: &App, online: &Online, plan: &kaoping::model::Plan) {
     match online.scoring.refresh(plan) {
-        Ok(warnings) => warnings.iter().for_each(|w| print_error(w)),
+        Ok(warnings) => warnings.iter().for_each(print_error),
         Err(error) => print_error(format!("网上评分：{error}")),
     }
     app.watched.announce();

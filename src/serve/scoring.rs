@@ -8,6 +8,10 @@
 //! build), and the documents are rebuilt in the background by the watch loop, which sees
 //! the saved workbook like any other save.
 
+// A refusal is the response itself, returned early with `?`; it is built once per
+// request, so its size costs nothing worth boxing for.
+#![allow(clippy::result_large_err)]
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
