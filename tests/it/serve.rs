@@ -363,7 +363,6 @@ macro_rules! browser_or_skip {
         }
     }};
 }
-pub(crate) use browser_or_skip;
 
 pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
