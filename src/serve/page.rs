@@ -163,43 +163,24 @@ impl View {
         }
     }
 
-    /// Adds online scoring: each evaluator's status, link and actions, and their counts
-    /// as of the last save rather than the last build, which follows some seconds later.
+    /// Adds online scoring: each evaluator's status, link and actions, with their online
+    /// count as of the last save (the columns from the build follow when the background
+    /// rebuild ends).
     pub fn with_online(mut self, mut online: OfficeView) -> Self {
         if let Some(collection) = &mut self.collection {
             for group in &mut collection.groups {
                 for evaluator in &mut group.evaluators {
-                    let at = online
+                    evaluator.online = online
                         .evaluators
                         .iter()
-                        .position(|l| l.group == group.name && l.name == evaluator.name);
-                    if let Some(line) = at.map(|i| online.evaluators[i].clone()) {
-                        evaluator.set_counts(line.entered, line.expected);
-                        evaluator.online = Some(line);
-                    }
-                }
-                let entered = group.evaluators.iter().map(|e| e.entered).sum();
-                let expected = group.evaluators.iter().map(|e| e.expected).sum();
-                if !group.evaluators.is_empty() {
-                    group.set_counts(entered, expected);
+                        .find(|l| l.group == group.name && l.name == evaluator.name)
+                        .cloned();
                 }
             }
-            collection.entered = collection.groups.iter().map(|g| g.entered).sum();
-            collection.expected = collection.groups.iter().map(|g| g.expected).sum();
-            collection.missing = collection.expected.saturating_sub(collection.entered);
         }
         online.evaluators.clear();
         self.online = Some(online);
         self
-    }
-}
-
-impl Progress {
-    fn set_counts(&mut self, entered: usize, expected: usize) {
-        self.entered = entered;
-        self.expected = expected;
-        self.missing = expected.saturating_sub(entered);
-        self.percent = (entered * 100).checked_div(expected).unwrap_or(100);
     }
 }
 
