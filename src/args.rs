@@ -271,6 +271,12 @@ pub struct ServeArgs {
     /// 启动后在浏览器中打开网页
     #[arg(long, help_heading = "网页")]
     pub open: bool,
+    /// 同事打开网页用的网址，印在评分链接和二维码上 [默认：监听地址；0.0.0.0 时为本机的局域网地址]
+    #[arg(long, value_name = "网址", value_parser = public_url, help_heading = "网页")]
+    pub public_url: Option<url::Url>,
+    /// 网上评分的文件夹：每位考评人一个评分表、评分日志和链接密钥 [默认：第一个工作簿旁的 网上评分/]
+    #[arg(long, value_name = "目录", help_heading = "网上评分")]
+    pub scores: Option<PathBuf>,
     /// 并行排版的线程数 [默认：CPU 核数]
     #[arg(
         short = 'j',
@@ -333,4 +339,19 @@ pub struct FormsArgs {
     pub force: bool,
     #[command(flatten)]
     pub verbosity: Verbosity,
+}
+
+/// `--public-url`: an http(s) address with a host, as a colleague's browser would open it.
+fn public_url(text: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(text)
+        .map_err(|e| format!("不是完整的网址（{e}），应当像 http://192.168.1.20:8000"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(
+            "网址应当以 http:// 或 https:// 开头，并写明地址，例如 http://192.168.1.20:8000".into(),
+        );
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("网址中不能有“?”或“#”之后的部分".into());
+    }
+    Ok(url)
 }

@@ -88,6 +88,8 @@ pub struct Built {
     pub collection: Option<crate::check::Collection>,
     /// Every document (not typst sources), sorted by path.
     pub documents: Vec<Document>,
+    /// The plan the documents were made from.
+    pub plan: std::sync::Arc<Plan>,
 }
 
 impl Built {
@@ -169,6 +171,7 @@ pub fn build(
         scored: results.is_some(),
         collection,
         documents,
+        plan: std::sync::Arc::new(plan),
     })
 }
 

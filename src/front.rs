@@ -98,6 +98,8 @@ pub enum Error {
     Runtime(io::Error),
     #[error("网页服务出错：{0}")]
     Serve(io::Error),
+    #[error("无法生成办公室密钥：{0}")]
+    OfficeKey(getrandom::Error),
 }
 
 impl Error {

@@ -30,6 +30,7 @@ pub mod finding;
 pub mod forms;
 pub mod input_format;
 pub mod model;
+pub mod online;
 pub mod render;
 pub mod sample;
 pub mod score;

@@ -20,6 +20,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("schedule.typ.j2", include_str!("../../templates/schedule.typ.j2")),
     ("report.typ.j2", include_str!("../../templates/report.typ.j2")),
     ("summary.typ.j2", include_str!("../../templates/summary.typ.j2")),
+    ("slips.typ.j2", include_str!("../../templates/slips.typ.j2")),
     ("正文.txt.j2", include_str!("../../templates/正文.txt.j2")),
 ];
 

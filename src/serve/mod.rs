@@ -8,14 +8,19 @@
 //! isolation without hand-written protocol code. Typesetting is blocking work and runs on
 //! blocking threads, never on the async workers.
 
+mod access;
+mod address;
+mod live;
 mod page;
 mod routes;
+mod scoring;
 mod uploads;
 mod workspace;
 
 use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::ops::ControlFlow;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,6 +30,10 @@ use tokio::sync::{Semaphore, watch};
 
 use crate::args::ServeArgs;
 use crate::front::{Error, announce_rebuild, list_paths, print_error};
+use access::Access;
+use address::Addresses;
+use kaoping::online::Scoring;
+use scoring::Online;
 use uploads::Uploads;
 use workspace::Workspace;
 
@@ -48,6 +57,8 @@ pub struct App {
     /// streams end, so the server can stop.
     shutdown: watch::Receiver<bool>,
     templates: minijinja::Environment<'static>,
+    /// 网上评分 of the watched workbooks; `None` when there is no workbook to score.
+    online: Option<Arc<Online>>,
 }
 
 impl App {
@@ -65,7 +76,12 @@ pub fn run(args: &ServeArgs) -> Result<(), Error> {
     let upload_dir =
         tempfile::Builder::new().prefix("kaoping-uploads-").tempdir().map_err(Error::Uploads)?;
     let inputs = args.input.paths();
+    let bound = listener.local_addr().unwrap_or(SocketAddr::new(args.host, args.port));
+    let addresses = Addresses::new(bound, &address::own_addresses(), args.public_url.as_ref());
+    let online = open_online(args, &inputs, &addresses);
+    let access = access_of(bound, &addresses, online.clone())?;
     let mut watched_paths = inputs.clone();
+    watched_paths.extend(online.as_ref().map(|o| o.scoring.dir().to_path_buf()));
     watched_paths.extend(options.templates.clone());
     // A missing input folder is reported on the page (and uploads still work), not a
     // reason to refuse to start.
@@ -76,22 +92,34 @@ pub fn run(args: &ServeArgs) -> Result<(), Error> {
         engine: Mutex::new(Arc::new(engine)),
         engine_options: options,
         threads: args.jobs,
-        watched: Arc::new(Workspace::rebuilt_on_save(inputs)),
+        watched: Arc::new(Workspace::rebuilt_on_save(
+            inputs,
+            online.as_ref().map(|o| o.scoring.dir().to_path_buf()),
+        )),
         uploads: Uploads::new(upload_dir.path().to_path_buf()),
         job_slots: Arc::new(Semaphore::new(PARALLEL_JOBS)),
         shutdown,
         templates: page::templates(),
+        online,
     });
 
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(Error::Runtime)?;
-    let url = page_url(&listener);
     let served = runtime.block_on(async {
         let listener = listener
             .set_nonblocking(true)
             .and_then(|()| tokio::net::TcpListener::from_std(listener))
             .map_err(Error::Runtime)?;
-        println!("kaoping 网页已启动：{url}");
+        let office_key = access.office_key().map(|k| format!("?key={k}")).unwrap_or_default();
+        let url = format!("{}/{office_key}", addresses.local);
+        if office_key.is_empty() {
+            println!("kaoping 网页已启动：{url}");
+        } else {
+            println!("办公室网址：{}/{office_key}", addresses.public);
+            println!(
+                "（本机也可打开 {url}。网址中的密钥只给考评办公室；kaoping 每次启动密钥都会变化。）"
+            );
+        }
         if watched_paths.is_empty() {
             println!(
                 "找不到 {}；可以在网页上上传工作簿。按 Ctrl+C 退出。",
@@ -103,16 +131,15 @@ pub fn run(args: &ServeArgs) -> Result<(), Error> {
                 list_paths(&watched_paths)
             );
         }
-        if args.host.is_unspecified() {
-            println!("局域网内的其他电脑可用本机的 IP 地址打开（端口 {}）。", port_of(&url));
-        }
         spawn_watch(Arc::clone(&app), changes);
         if args.open
             && let Err(error) = open::that_detached(&url)
         {
             print_error(format!("无法打开浏览器（{error}）；请手动打开 {url}"));
         }
-        let router = routes::router(Arc::clone(&app));
+        let router = routes::router(Arc::clone(&app))
+            .layer(axum::middleware::from_fn_with_state(access, access::guard))
+            .into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, router)
             .with_graceful_shutdown(async move {
                 wait_for_signal().await;
@@ -147,19 +174,43 @@ fn bind(host: IpAddr, port: u16) -> Result<TcpListener, Error> {
     Err(Error::PortsTaken { port, attempts: PORT_ATTEMPTS, last })
 }
 
-fn page_url(listener: &TcpListener) -> String {
-    match listener.local_addr() {
-        Ok(addr) => {
-            let host =
-                if addr.ip().is_unspecified() { IpAddr::from([127, 0, 0, 1]) } else { addr.ip() };
-            format!("http://{}/", SocketAddr::new(host, addr.port()))
-        }
-        Err(_) => "http://127.0.0.1/".to_string(),
-    }
+/// The access rules: an office key unless bound to loopback, and links checked
+/// against online scoring's store.
+fn access_of(
+    bound: SocketAddr,
+    addresses: &Addresses,
+    online: Option<Arc<Online>>,
+) -> Result<Arc<Access>, Error> {
+    let office_key = if bound.ip().is_loopback() {
+        None
+    } else {
+        Some(Access::new_key().map_err(Error::OfficeKey)?)
+    };
+    let secret_is_live: access::SecretCheck = Arc::new(move |secret: &str, client: IpAddr| {
+        online.as_ref().is_some_and(|o| o.scoring.find_link(secret, &client.to_string()).is_ok())
+    });
+    let access = Access::new(addresses.hosts.clone(), bound.port(), office_key, secret_is_live);
+    Ok(Arc::new(access))
 }
 
-fn port_of(url: &str) -> &str {
-    url.trim_end_matches('/').rsplit(':').next().unwrap_or("")
+/// Online scoring over the scores folder (`--scores`, or `网上评分/` beside the first
+/// workbook). Without a workbook, or when the folder cannot be opened, `serve` runs
+/// without it and says why.
+fn open_online(args: &ServeArgs, inputs: &[PathBuf], addresses: &Addresses) -> Option<Arc<Online>> {
+    let dir = match &args.scores {
+        Some(dir) => dir.clone(),
+        None => {
+            let first = kaoping::workbook::collect_inputs(inputs).ok()?.into_iter().next()?;
+            kaoping::online::default_dir(&first)
+        }
+    };
+    match Scoring::open(&dir) {
+        Ok(scoring) => Some(Arc::new(Online { scoring, public_base: addresses.public.clone() })),
+        Err(error) => {
+            print_error(format!("网上评分无法使用：{error}"));
+            None
+        }
+    }
 }
 
 /// Builds the watched workbooks now and after every save, on a thread of its own: the
@@ -188,6 +239,9 @@ fn rebuild_watched(app: &App, engine: &Engine) {
     announce_rebuild();
     app.watched.rebuild(engine, app.threads);
     let snapshot = app.watched.snapshot();
+    if let (Some(online), Some(plan)) = (&app.online, &snapshot.plan) {
+        refresh_online(app, online, plan);
+    }
     match &snapshot.error {
         Some(error) => print_error(error),
         None => eprintln!(
@@ -196,6 +250,16 @@ fn rebuild_watched(app: &App, engine: &Engine) {
             snapshot.findings.summary_line()
         ),
     }
+}
+
+/// Hands online scoring the plan of the build that just finished (new evaluators get a
+/// link and a workbook; workbooks edited in Excel are read again), then tells the pages.
+fn refresh_online(app: &App, online: &Online, plan: &kaoping::model::Plan) {
+    match online.scoring.refresh(plan) {
+        Ok(warnings) => warnings.iter().for_each(print_error),
+        Err(error) => print_error(format!("网上评分：{error}")),
+    }
+    app.watched.announce();
 }
 
 async fn wait_for_signal() {

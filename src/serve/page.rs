@@ -8,6 +8,7 @@ use kaoping::finding::Severity;
 use minijinja::Environment;
 use serde::Serialize;
 
+use super::scoring::{EvaluatorLine, OfficeView};
 use super::workspace::{Snapshot, Workspace};
 
 /// The most bytes one upload request may carry.
@@ -19,6 +20,7 @@ pub fn templates() -> Environment<'static> {
     for (name, text) in [
         ("page.html", include_str!("templates/page.html")),
         ("content.html", include_str!("templates/content.html")),
+        ("score.html", include_str!("templates/score.html")),
     ] {
         env.add_template(name, text).expect("built-in templates parse");
     }
@@ -44,6 +46,8 @@ pub struct View {
     finding_files: Vec<FileView>,
     outputs: Vec<OutputView>,
     collection: Option<CollectionView>,
+    /// 网上评分, for the watched workbooks.
+    online: Option<OfficeView>,
 }
 
 #[derive(Serialize)]
@@ -102,6 +106,8 @@ struct Progress {
     missing: usize,
     percent: usize,
     evaluators: Vec<Progress>,
+    /// An evaluator's online scoring.
+    online: Option<EvaluatorLine>,
 }
 
 impl View {
@@ -153,7 +159,28 @@ impl View {
             finding_files,
             outputs: snapshot.outputs.iter().map(output_view).collect(),
             collection: snapshot.collection.as_ref().map(collection_view),
+            online: None,
         }
+    }
+
+    /// Adds online scoring: each evaluator's status, link and actions, with their online
+    /// count as of the last save (the columns from the build follow when the background
+    /// rebuild ends).
+    pub fn with_online(mut self, mut online: OfficeView) -> Self {
+        if let Some(collection) = &mut self.collection {
+            for group in &mut collection.groups {
+                for evaluator in &mut group.evaluators {
+                    evaluator.online = online
+                        .evaluators
+                        .iter()
+                        .find(|l| l.group == group.name && l.name == evaluator.name)
+                        .cloned();
+                }
+            }
+        }
+        online.evaluators.clear();
+        self.online = Some(online);
+        self
     }
 }
 
@@ -186,6 +213,7 @@ fn collection_view(collection: &Collection) -> CollectionView {
         missing: expected.saturating_sub(entered),
         percent: (entered * 100).checked_div(expected).unwrap_or(100),
         evaluators,
+        online: None,
     };
     CollectionView {
         expected: collection.expected(),

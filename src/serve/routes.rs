@@ -14,16 +14,14 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Multipart, Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use futures_util::Stream;
 use kaoping::blank_forms::{FormsError, blank_forms};
 
-use super::App;
 use super::page::{UPLOAD_LIMIT, View};
 use super::uploads::Refused;
 use super::workspace::Workspace;
+use super::{App, live, scoring};
 
 /// The parameters of a matched route (`id`, `path`); empty for `/`. `None` when they do
 /// not decode (invalid UTF-8 in a percent escape): such a URL names nothing, so 404.
@@ -45,7 +43,7 @@ pub fn router(app: Arc<App>) -> Router {
     let workspace = || {
         Router::new()
             .route("/content", get(content))
-            .route("/events", get(events))
+            .route("/version", get(version))
             .route("/files/{*path}", get(download))
             .route("/view/{*path}", get(view))
             .route("/preview/{*path}", get(preview))
@@ -55,6 +53,8 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(page))
         .route("/jobs/{id}", get(page))
+        .route("/events", get(live::events))
+        .route("/static/live-worker.js", get(live::worker_script))
         .route(
             "/jobs",
             // A declared length over the limit is refused before reading; a body that
@@ -64,6 +64,7 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .merge(workspace())
         .nest("/jobs/{id}", workspace())
+        .merge(scoring::routes())
         .fallback(not_found)
         .with_state(app)
 }
@@ -89,7 +90,12 @@ fn render(app: &App, params: &Params, template: &str) -> Response {
     let Some((workspace, job)) = workspace_of(app, params) else {
         return not_found_page();
     };
-    let view = View::new(&workspace, &workspace.snapshot(), job.as_deref());
+    let mut view = View::new(&workspace, &workspace.snapshot(), job.as_deref());
+    if job.is_none()
+        && let Some(online) = scoring::office_view(app)
+    {
+        view = view.with_online(online);
+    }
     let html = app
         .templates
         .get_template(template)
@@ -103,35 +109,12 @@ fn render(app: &App, params: &Params, template: &str) -> Response {
     }
 }
 
-/// Server-sent events: the workspace's version now and after every change; ends when the
-/// server stops.
-async fn events(State(app): State<Arc<App>>, params: Params) -> Response {
-    let Some((workspace, _)) = workspace_of(&app, &params) else {
-        return not_found_page();
-    };
-    let stream = versions(workspace.subscribe(), app.shutdown.clone());
-    Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
-}
-
-fn versions(
-    changes: tokio::sync::watch::Receiver<u64>,
-    shutdown: tokio::sync::watch::Receiver<bool>,
-) -> impl Stream<Item = Result<Event, Infallible>> {
-    let state = (changes, shutdown, true);
-    futures_util::stream::unfold(state, |(mut changes, mut shutdown, first)| async move {
-        if !first {
-            tokio::select! {
-                changed = changes.changed() => changed.ok()?,
-                _ = shutdown.wait_for(|stop| *stop) => return None,
-            }
-        }
-        if *shutdown.borrow() {
-            return None;
-        }
-        let version = *changes.borrow_and_update();
-        let event = Event::default().data(version.to_string());
-        Some((Ok(event), (changes, shutdown, false)))
-    })
+/// The workspace's version, for tabs that cannot share an event stream.
+async fn version(State(app): State<Arc<App>>, params: Params) -> Response {
+    match workspace_of(&app, &params) {
+        Some((workspace, _)) => live::version_of(&workspace),
+        None => not_found_page(),
+    }
 }
 
 async fn download(State(app): State<Arc<App>>, params: Params) -> Response {
@@ -281,6 +264,10 @@ fn refused(refused: Refused) -> Response {
 
 fn conflict(message: &str) -> Response {
     (StatusCode::CONFLICT, message.to_string()).into_response()
+}
+
+pub fn send_pdf(bytes: Bytes, name: &str) -> Response {
+    send(bytes, "application/pdf", Some(("attachment", name)))
 }
 
 fn send(bytes: Bytes, content_type: &'static str, disposition: Option<(&str, &str)>) -> Response {

@@ -45,6 +45,8 @@ pub struct Snapshot {
     pub built_at: Option<String>,
     /// Whether the last build failed while `outputs` come from an earlier one.
     pub outputs_stale: bool,
+    /// The plan of the last build, when it succeeded.
+    pub plan: Option<Arc<kaoping::model::Plan>>,
 }
 
 impl Snapshot {
@@ -64,6 +66,9 @@ pub struct Workspace {
     /// For workspaces built again and again (the watched workbooks): a save re-typesets
     /// only the documents it changed.
     cache: Option<Arc<Cache>>,
+    /// A folder read with the inputs once it holds a workbook: the scores folder, empty
+    /// until online scoring has seen a plan.
+    also: Option<PathBuf>,
 }
 
 impl Workspace {
@@ -71,6 +76,7 @@ impl Workspace {
     pub fn new(inputs: Vec<PathBuf>, hide_prefix: Option<PathBuf>) -> Self {
         Self {
             cache: None,
+            also: None,
             inputs,
             hide_prefix,
             // A workspace is made to be built at once.
@@ -79,9 +85,22 @@ impl Workspace {
         }
     }
 
-    /// A workspace rebuilt after every save, reusing unchanged documents.
-    pub fn rebuilt_on_save(inputs: Vec<PathBuf>) -> Self {
-        Self { cache: Some(Arc::new(Cache::new())), ..Self::new(inputs, None) }
+    /// A workspace rebuilt after every save, reusing unchanged documents; `also` is read
+    /// with the inputs once it holds a workbook.
+    pub fn rebuilt_on_save(inputs: Vec<PathBuf>, also: Option<PathBuf>) -> Self {
+        Self { cache: Some(Arc::new(Cache::new())), also, ..Self::new(inputs, None) }
+    }
+
+    /// The inputs of the next build.
+    pub fn inputs_now(&self) -> Vec<PathBuf> {
+        let mut inputs = self.inputs.clone();
+        if let Some(also) = &self.also
+            && kaoping::workbook::collect_inputs(std::slice::from_ref(also))
+                .is_ok_and(|found| !found.is_empty())
+        {
+            inputs.push(also.clone());
+        }
+        inputs
     }
 
     pub fn snapshot(&self) -> Arc<Snapshot> {
@@ -109,6 +128,12 @@ impl Workspace {
             }
             None => message.to_string(),
         }
+    }
+
+    /// Tells the pages that something they show besides the build has changed (online
+    /// scores): a new version, nothing else.
+    pub fn announce(&self) {
+        self.update(|_| {});
     }
 
     fn update(&self, change: impl FnOnce(&mut Snapshot)) {
@@ -143,6 +168,7 @@ impl Workspace {
             s.error = attempt.error;
             s.findings = attempt.findings;
             s.collection = attempt.collection;
+            s.plan = attempt.plan;
             match attempt.outputs {
                 Some(outputs) => {
                     s.outputs = outputs;
@@ -155,7 +181,7 @@ impl Workspace {
     }
 
     fn build_once(&self, engine: &Engine, threads: usize) -> Attempt {
-        let books = match read_inputs(&self.inputs) {
+        let books = match read_inputs(&self.inputs_now()) {
             Ok(books) => books,
             Err(error) => {
                 return Attempt {
@@ -176,6 +202,7 @@ impl Workspace {
                 findings: built.findings,
                 collection: built.collection,
                 outputs: Some(page_outputs(sink, &self.snapshot().outputs)),
+                plan: Some(built.plan),
             },
             Err(BuildError::Input { findings, collection }) => {
                 Attempt { workbooks, findings, collection, ..Attempt::default() }
@@ -198,6 +225,7 @@ struct Attempt {
     collection: Option<Collection>,
     /// `None` when the build failed.
     outputs: Option<Vec<Output>>,
+    plan: Option<Arc<kaoping::model::Plan>>,
 }
 
 /// A build's files, sorted for the page. A PDF reused from the build cache comes without

@@ -291,7 +291,8 @@ impl fmt::Display for Limit {
 
 /// Expands the command line's files and folders into the workbooks to read, sorted for a
 /// deterministic order: `.xlsx` files in folders (not recursive), skipping Excel/WPS lock
-/// files (`~$…`) and hidden files. An explicitly named file is always taken.
+/// files (`~$…`), hidden files and the log of online scoring (`评分日志.csv`, which sits
+/// beside the online scores and is kaoping's own). An explicitly named file is always taken.
 ///
 /// In a folder, files that look like spreadsheets in another format (`.xls`, `.et`,
 /// `.ods`, `.csv`, `.xlsm`) are taken too, so that [`open`] explains the format instead
@@ -345,7 +346,11 @@ fn workbooks_in(dir: &Path) -> Result<Vec<PathBuf>, ReadError> {
         }
         let extension =
             path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
-        if !name.starts_with("~$") && SPREADSHEET_EXTENSIONS.contains(&extension.as_str()) {
+        let own_log = name == crate::online::LOG_FILE;
+        if !name.starts_with("~$")
+            && !own_log
+            && SPREADSHEET_EXTENSIONS.contains(&extension.as_str())
+        {
             found.push((entry.file_name(), path));
         } else {
             others.push(name);

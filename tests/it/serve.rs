@@ -18,14 +18,15 @@ use kaoping::sample::{Book, Value, reference_2021};
 // ---------------------------------------------------------------- the server
 
 /// A running `kaoping serve`, stopped with SIGTERM when dropped.
-struct Server {
-    child: Child,
-    url: String,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) url: String,
+    key: Option<String>,
 }
 
 impl Server {
     /// Starts `kaoping serve ARGS --port 0` in `cwd` and waits for its URL.
-    fn start(args: &[&str], cwd: &Path) -> Server {
+    pub(crate) fn start(args: &[&str], cwd: &Path) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kaoping"))
             .arg("serve")
             .args(args)
@@ -46,15 +47,29 @@ impl Server {
         let url = line[line.find("http://").expect("a URL in the first line")..].trim().to_string();
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || while rx.recv().is_ok() {});
-        Server { child, url: url.trim_end_matches('/').to_string() }
+        // On the office network the first line is the office's address with its key; the
+        // tests still connect over loopback, which the server accepts as its own name.
+        let (url, key) = match url.split_once("/?key=") {
+            Some((public, key)) => {
+                let port = public.rsplit(':').next().unwrap();
+                (format!("http://127.0.0.1:{port}"), Some(key.to_string()))
+            }
+            None => (url.trim_end_matches('/').to_string(), None),
+        };
+        Server { child, url, key }
     }
 
-    fn addr(&self) -> String {
+    /// The office key, when the server listens beyond loopback.
+    pub(crate) fn key(&self) -> &str {
+        self.key.as_deref().expect("an office key")
+    }
+
+    pub(crate) fn addr(&self) -> String {
         self.url.trim_start_matches("http://").to_string()
     }
 
     /// Waits until the workspace at `base` has finished a build; returns its content HTML.
-    fn built(&self, base: &str) -> String {
+    pub(crate) fn built(&self, base: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             let (status, _, body) = get(&self.addr(), &format!("{base}/content"));
@@ -68,7 +83,7 @@ impl Server {
     }
 
     /// SIGTERM, as a service manager stops it; returns the exit status.
-    fn terminate(mut self) -> Option<i32> {
+    pub(crate) fn terminate(mut self) -> Option<i32> {
         let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
@@ -97,7 +112,7 @@ impl Drop for Server {
 }
 
 /// A folder with `input/<name>` holding the book.
-fn workspace_with(book: &Book, name: &str) -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn workspace_with(book: &Book, name: &str) -> (tempfile::TempDir, PathBuf) {
     let root = tempfile::tempdir().unwrap();
     let input = root.path().join("input");
     std::fs::create_dir(&input).unwrap();
@@ -107,7 +122,7 @@ fn workspace_with(book: &Book, name: &str) -> (tempfile::TempDir, PathBuf) {
 }
 
 /// Saves like Excel and WPS do: write a temporary file, then rename it over the workbook.
-fn save_like_excel(path: &Path, book: &Book) {
+pub(crate) fn save_like_excel(path: &Path, book: &Book) {
     let temp = path.with_file_name(".~kaoping-test.tmp");
     std::fs::write(&temp, book.to_xlsx_bytes().unwrap()).unwrap();
     std::fs::rename(&temp, path).unwrap();
@@ -116,7 +131,11 @@ fn save_like_excel(path: &Path, book: &Book) {
 // ---------------------------------------------------------------- raw HTTP
 
 /// One request over a fresh connection: status, headers (lower-case names), body.
-fn request(addr: &str, head: &str, body: &[u8]) -> (u16, Vec<(String, String)>, Vec<u8>) {
+pub(crate) fn request(
+    addr: &str,
+    head: &str,
+    body: &[u8],
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     stream.write_all(head.as_bytes()).unwrap();
@@ -127,7 +146,7 @@ fn request(addr: &str, head: &str, body: &[u8]) -> (u16, Vec<(String, String)>, 
     parse_response(&raw)
 }
 
-fn parse_response(raw: &[u8]) -> (u16, Vec<(String, String)>, Vec<u8>) {
+pub(crate) fn parse_response(raw: &[u8]) -> (u16, Vec<(String, String)>, Vec<u8>) {
     let end = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete response head");
     let head = String::from_utf8_lossy(&raw[..end]);
     let mut lines = head.lines();
@@ -158,16 +177,16 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
     out
 }
 
-fn get(addr: &str, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+pub(crate) fn get(addr: &str, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
     request(addr, &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"), b"")
 }
 
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
 /// A multipart/form-data upload of `files` to /jobs; returns status, Location and body.
-fn upload(addr: &str, files: &[(&str, Vec<u8>)]) -> (u16, Option<String>, String) {
+pub(crate) fn upload(addr: &str, files: &[(&str, Vec<u8>)]) -> (u16, Option<String>, String) {
     let boundary = "kaopingTestBoundary7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
     for (name, bytes) in files {
@@ -194,7 +213,7 @@ fn upload(addr: &str, files: &[(&str, Vec<u8>)]) -> (u16, Option<String>, String
 }
 
 /// What `kaoping build` writes for the same input, by relative path.
-fn build_outputs(root: &Path) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn build_outputs(root: &Path) -> Vec<(String, Vec<u8>)> {
     let status = Command::new(env!("CARGO_BIN_EXE_kaoping"))
         .args(["build", "input", "-o", "out", "-q", "--no-system-fonts"])
         .current_dir(root)
@@ -222,16 +241,16 @@ fn build_outputs(root: &Path) -> Vec<(String, Vec<u8>)> {
 // ---------------------------------------------------------------- the browser
 
 /// One browser at a time: chromium is heavy for a 2-core machine.
-static BROWSER: Mutex<()> = Mutex::new(());
+pub(crate) static BROWSER: Mutex<()> = Mutex::new(());
 
-struct Browser {
+pub(crate) struct Browser {
     driver: Child,
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl Browser {
     /// Chromium through chromedriver, headless; `None` (with a note) when either is missing.
-    async fn start() -> Option<Browser> {
+    pub(crate) async fn start() -> Option<Browser> {
         let chromium =
             ["chromium", "chromium-browser", "google-chrome"].into_iter().find_map(which)?;
         let Some(chromedriver) = which("chromedriver") else {
@@ -270,14 +289,14 @@ impl Browser {
         }
     }
 
-    async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         let _ = self.client.close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
 
     /// The text of the first element matching `css`, or "" when there is none.
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         match self.client.find(Locator::Css(css)).await {
             Ok(element) => element.text().await.unwrap_or_default(),
             Err(_) => String::new(),
@@ -285,7 +304,12 @@ impl Browser {
     }
 
     /// Waits until `css`'s text satisfies `ok`; returns it.
-    async fn wait_text(&self, css: &str, limit: Duration, ok: impl Fn(&str) -> bool) -> String {
+    pub(crate) async fn wait_text(
+        &self,
+        css: &str,
+        limit: Duration,
+        ok: impl Fn(&str) -> bool,
+    ) -> String {
         let deadline = Instant::now() + limit;
         loop {
             let text = self.text(css).await;
@@ -298,7 +322,31 @@ impl Browser {
     }
 }
 
-fn which(name: &str) -> Option<String> {
+impl Browser {
+    /// Waits until the attribute `name` of the first element matching `css` satisfies `ok`.
+    pub(crate) async fn wait_attr(
+        &self,
+        css: &str,
+        name: &str,
+        limit: Duration,
+        ok: impl Fn(&str) -> bool,
+    ) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let value = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => element.attr(name).await.ok().flatten().unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if ok(&value) {
+                return value;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {css}[{name}]: {value}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+pub(crate) fn which(name: &str) -> Option<String> {
     let out = Command::new("sh").arg("-c").arg(format!("command -v {name}")).output().ok()?;
     let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
     (out.status.success() && !path.is_empty()).then_some(path)
@@ -316,7 +364,7 @@ macro_rules! browser_or_skip {
     }};
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
 }
 
@@ -782,4 +830,62 @@ fn forms_from_the_page_are_the_command_lines() {
     assert!(message.contains("没有指标"), "{message}\n{bare_stderr}");
     let error_line = bare_stderr.lines().find(|l| l.starts_with("错误：")).unwrap_or_default();
     assert_eq!(error_line, format!("错误：{message}"), "the same message from both");
+}
+
+/// Ten tabs of the office page in one browser: every tab loads, every tab follows a save,
+/// and the tenth can still upload. With an event stream per tab, the browser's six
+/// connections to the server were used up by the sixth tab.
+#[test]
+fn ten_tabs_share_one_stream_and_still_upload() {
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let (root, workbook) = workspace_with(&reference_2021(), "2021年度.xlsx");
+    let server = Server::start(&["input"], root.path());
+    server.built("");
+    let upload_path = root.path().join("上传.xlsx");
+    std::fs::write(&upload_path, reference_2021().to_xlsx_bytes().unwrap()).unwrap();
+    runtime().block_on(async {
+        let browser = browser_or_skip!();
+        let c = &browser.client;
+        let mut tabs = vec![c.window().await.unwrap()];
+        for n in 1..=10 {
+            if n > 1 {
+                let tab = c.new_window(true).await.unwrap().handle;
+                c.switch_to_window(tab.clone()).await.unwrap();
+                tabs.push(tab);
+            }
+            let loaded = tokio::time::timeout(Duration::from_secs(30), c.goto(&server.url)).await;
+            assert!(matches!(loaded, Ok(Ok(()))), "tab {n} did not load: {loaded:?}");
+            // Live: the shared stream has told this tab its version.
+            browser
+                .wait_attr("body", "data-live", Duration::from_secs(30), |v| v == "shared")
+                .await;
+            c.execute("window.kaopingMarker = 1", vec![]).await.unwrap();
+        }
+
+        let mut edited = reference_2021();
+        edited.sheet_mut("评分").unwrap().set(0, "得分", "18.333");
+        save_like_excel(&workbook, &edited);
+        for (n, tab) in tabs.iter().enumerate() {
+            c.switch_to_window(tab.clone()).await.unwrap();
+            browser
+                .wait_text("#findings", Duration::from_secs(60), |t| t.contains("评分!D2"))
+                .await;
+            let marker = c.execute("return window.kaopingMarker", vec![]).await.unwrap();
+            assert_eq!(marker, serde_json::json!(1), "tab {} updated without a reload", n + 1);
+        }
+
+        // The tenth tab (the one shown last) uploads.
+        let input = c.find(Locator::Css("#upload-input")).await.unwrap();
+        input.send_keys(&upload_path.display().to_string()).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !c.current_url().await.unwrap().as_str().contains("/jobs/") {
+            assert!(Instant::now() < deadline, "the upload from the tenth tab did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let status = browser
+            .wait_text("#status", Duration::from_secs(120), |t| t.contains("上次生成"))
+            .await;
+        assert!(status.contains("上传.xlsx"), "{status}");
+        browser.close().await;
+    });
 }
