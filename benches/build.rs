@@ -44,7 +44,7 @@ use std::time::{Duration, Instant};
 
 use kaoping::build::{BuildOptions, Built, Cache, build, read_inputs};
 use kaoping::render::engine::{Engine, EngineOptions};
-use kaoping::render::scores::REPORT_DIR;
+use kaoping::render::result_docs::REPORT_DIR;
 use kaoping::sample::{self, Book};
 use kaoping::write::Staging;
 
@@ -125,7 +125,7 @@ fn child_build(input: &Path, output: &Path) -> Result<String, String> {
     let staging = Staging::new(output).map_err(|e| e.to_string())?;
     let options = BuildOptions::default();
     let built = build(&books, &engine, &options, &staging, &|_| {}).map_err(|e| match e {
-        kaoping::build::BuildError::Input { findings } => {
+        kaoping::build::BuildError::Input { findings, .. } => {
             let errors: Vec<String> = findings.iter().map(|f| format!("{f:?}")).take(5).collect();
             format!("the input has errors: {}", errors.join("; "))
         }

@@ -12,7 +12,7 @@ use crate::finding::Findings;
 use crate::model::{DeptId, Plan};
 use crate::render::cache::Session;
 use crate::render::engine::{Engine, RenderError};
-use crate::render::scores::{self, Head};
+use crate::render::result_docs::{self, Head};
 use crate::render::{
     DocKind, OutputFile, PdfDoc, RenderedPdf, TypstSource, glyphs, plan_doc, xlsx,
 };
@@ -20,7 +20,7 @@ use crate::score::{Results, score};
 use crate::workbook::Workbook;
 use crate::write::{Description, Sink};
 
-pub use crate::render::cache::{Cache, Outcome};
+pub use crate::render::cache::{Cache, CacheOutcome};
 
 /// What a build should do besides the documents.
 #[derive(Debug, Clone, Default)]
@@ -52,12 +52,12 @@ pub struct Document {
     /// Relative to the output folder, as the sink got it.
     pub path: PathBuf,
     /// Whether it was made by this build or reused from [`BuildOptions::cache`].
-    pub outcome: Outcome,
+    pub outcome: CacheOutcome,
 }
 
-/// Progress as documents finish.
+/// How far a build's rendering has come, reported as each document finishes.
 #[derive(Debug, Clone, Copy)]
-pub struct Progress {
+pub struct BuildProgress {
     pub done: usize,
     pub total: usize,
 }
@@ -90,20 +90,22 @@ pub struct Built {
 impl Built {
     /// The documents this build typeset (or wrote, for the workbook).
     pub fn made(&self) -> impl Iterator<Item = &Document> {
-        self.documents.iter().filter(|d| d.outcome == Outcome::Made)
+        self.documents.iter().filter(|d| d.outcome == CacheOutcome::Made)
     }
 
     /// The documents taken unchanged from the cache.
     pub fn reused(&self) -> impl Iterator<Item = &Document> {
-        self.documents.iter().filter(|d| d.outcome == Outcome::Reused)
+        self.documents.iter().filter(|d| d.outcome == CacheOutcome::Reused)
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    /// The input has errors; `findings` lists them all.
+    /// The input has errors; `findings` lists them all. `collection` is the check's count
+    /// of scores in and missing, which needs only the sheets that define it, so a front end
+    /// can show it even when another sheet has an error.
     #[error("输入有 {} 个错误，未生成任何文件", findings.count(crate::finding::Severity::Error))]
-    Input { findings: Findings },
+    Input { findings: Findings, collection: Option<crate::check::Collection> },
     #[error(transparent)]
     Render(#[from] RenderError),
     #[error("{0}")]
@@ -120,15 +122,15 @@ pub fn build(
     engine: &Engine,
     options: &BuildOptions,
     sink: &dyn Sink,
-    progress: &(dyn Fn(Progress) + Sync),
+    progress: &(dyn Fn(BuildProgress) + Sync),
 ) -> Result<Built, BuildError> {
     let mut timings = Timings::default();
     let started = Instant::now();
     let Checked { plan, mut findings, collection } = check(books);
-    let Some(plan) = plan else { return Err(BuildError::Input { findings }) };
+    let Some(plan) = plan else { return Err(BuildError::Input { findings, collection }) };
     findings.extend(glyphs::check_plan(&plan, engine.fonts(), books));
     if findings.has_errors() {
-        return Err(BuildError::Input { findings });
+        return Err(BuildError::Input { findings, collection });
     }
     timings.check = started.elapsed();
 
@@ -137,7 +139,7 @@ pub fn build(
     timings.score = started.elapsed();
 
     let started = Instant::now();
-    let jobs = jobs(&plan, results.is_some());
+    let jobs = render_queues(&plan, results.is_some());
     let session = options.cache.as_deref().map(Cache::session);
     let run = Run {
         engine,
@@ -175,8 +177,8 @@ pub fn build(
 /// memory is then one such document plus the reports in flight, instead of all four at
 /// once (measured at 3,000 departments: 722 MiB with all four in parallel, 478 MiB one at
 /// a time). When they start is up to [`Queue`].
-pub fn jobs(plan: &Plan, scored: bool) -> Jobs {
-    let mut jobs = Jobs::default();
+pub fn render_queues(plan: &Plan, scored: bool) -> RenderQueues {
+    let mut jobs = RenderQueues::default();
     if scored {
         jobs.whole.extend([Job::Summary, Job::Workbook]);
         jobs.reports.extend(plan.dept_ids().map(Job::Report));
@@ -185,16 +187,16 @@ pub fn jobs(plan: &Plan, scored: bool) -> Jobs {
     jobs
 }
 
-/// The jobs of one build: see [`jobs`].
+/// The rendering work of one build in its two queues: see [`render_queues`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Jobs {
+pub struct RenderQueues {
     /// Documents about the whole institution, rendered one at a time.
     pub whole: Vec<Job>,
     /// One report per department, rendered by every worker.
     pub reports: Vec<Job>,
 }
 
-impl Jobs {
+impl RenderQueues {
     pub fn len(&self) -> usize {
         self.whole.len() + self.reports.len()
     }
@@ -220,7 +222,7 @@ const WHOLE_REPORTS_PER_DEPT: usize = 10;
 /// → 18.8 s); starting them last would leave one worker busy at the end while the
 /// others idle.
 struct Queue<'a> {
-    jobs: &'a Jobs,
+    jobs: &'a RenderQueues,
     next_whole: AtomicUsize,
     next_report: AtomicUsize,
     /// Reports left when worker 0 turns to the whole-institution documents.
@@ -228,7 +230,7 @@ struct Queue<'a> {
 }
 
 impl<'a> Queue<'a> {
-    fn new(jobs: &'a Jobs, workers: usize) -> Self {
+    fn new(jobs: &'a RenderQueues, workers: usize) -> Self {
         let whole_cost = WHOLE_FIXED_REPORTS + jobs.reports.len() / WHOLE_REPORTS_PER_DEPT;
         Self {
             jobs,
@@ -280,8 +282,8 @@ impl Run<'_> {
     /// loop on rayon's pool as well starves it (typst-embedding note, pitfall 10).
     fn all(
         &self,
-        jobs: &Jobs,
-        progress: &(dyn Fn(Progress) + Sync),
+        jobs: &RenderQueues,
+        progress: &(dyn Fn(BuildProgress) + Sync),
     ) -> Result<(Vec<String>, Vec<Document>), BuildError> {
         let threads = match self.options.threads {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -306,7 +308,7 @@ impl Run<'_> {
                         // The workbook is not typeset; the other whole-institution
                         // documents leave a cache as large as they are, unless reused.
                         let reused = matches!(&result, Ok(Done { document: Some(d), .. })
-                            if d.outcome == Outcome::Reused);
+                            if d.outcome == CacheOutcome::Reused);
                         if !reused && matches!(job, Job::Summary | Job::Schedule | Job::Notice) {
                             self.engine.forget_cached_layouts();
                         }
@@ -320,7 +322,7 @@ impl Run<'_> {
                                         .push(document);
                                 }
                                 let done = done.fetch_add(1, Ordering::Relaxed) + 1;
-                                progress(Progress { done, total: jobs.len() });
+                                progress(BuildProgress { done, total: jobs.len() });
                             }
                             Err(error) => {
                                 failed.store(true, Ordering::Relaxed);
@@ -351,9 +353,9 @@ impl Run<'_> {
             (Job::Notice, _) => plan_doc(engine, plan, DocKind::Notice)?,
             (Job::Schedule, _) => plan_doc(engine, plan, DocKind::Schedule)?,
             (Job::Report(dept), Some(results)) => {
-                scores::report_doc(engine, plan, head, results, dept)?
+                result_docs::report_doc(engine, plan, head, results, dept)?
             }
-            (Job::Summary, Some(results)) => scores::summary_doc(engine, plan, head, results)?,
+            (Job::Summary, Some(results)) => result_docs::summary_doc(engine, plan, head, results)?,
             (Job::Workbook, Some(results)) => return self.workbook(results),
             (_, None) => return Ok(Done { warnings: Vec::new(), document: None }),
         };
@@ -363,10 +365,10 @@ impl Run<'_> {
         Ok(Done { warnings, document: Some(document) })
     }
 
-    fn typeset(&self, doc: PdfDoc) -> Result<(RenderedPdf, Outcome), RenderError> {
+    fn typeset(&self, doc: PdfDoc) -> Result<(RenderedPdf, CacheOutcome), RenderError> {
         match self.session {
             Some(session) => session.pdf(self.engine, doc),
-            None => Ok((doc.compile(self.engine)?, Outcome::Made)),
+            None => Ok((doc.compile(self.engine)?, CacheOutcome::Made)),
         }
     }
 
@@ -378,9 +380,9 @@ impl Run<'_> {
         };
         let (bytes, outcome) = match self.session {
             Some(session) => session.workbook(self.plan, &findings, make)?,
-            None => (make()?, Outcome::Made),
+            None => (make()?, CacheOutcome::Made),
         };
-        let path = scores::workbook_path(self.plan);
+        let path = result_docs::workbook_path(self.plan);
         self.sink.put(OutputFile { path: path.clone(), bytes })?;
         Ok(Done {
             warnings: Vec::new(),
@@ -433,8 +435,8 @@ pub fn input_dirs(paths: &[PathBuf]) -> Vec<PathBuf> {
 mod tests {
     use super::*;
 
-    fn jobs_with(reports: usize) -> Jobs {
-        Jobs {
+    fn jobs_with(reports: usize) -> RenderQueues {
+        RenderQueues {
             whole: vec![Job::Summary, Job::Workbook, Job::Schedule, Job::Notice],
             reports: (0..reports).map(|d| Job::Report(DeptId(d))).collect(),
         }

@@ -5,6 +5,7 @@
 //! workbook can list them and tests can compare them exactly. A run collects all of them
 //! instead of stopping at the first bad cell.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -183,7 +184,40 @@ impl Findings {
     pub fn into_vec(self) -> Vec<Finding> {
         self.0
     }
+
+    /// The findings grouped by file (`None`: the input as a whole), then sheet, in a stable
+    /// order; with `errors_only` only errors. The terminal and the web page show this same
+    /// grouping, so it lives here rather than in either front end.
+    pub fn grouped(&self, errors_only: bool) -> Vec<FileFindings<'_>> {
+        let mut groups: BTreeMap<Option<PathBuf>, BTreeMap<Option<String>, Vec<&Finding>>> =
+            BTreeMap::new();
+        for finding in self.iter().filter(|f| !errors_only || f.is_error()) {
+            groups
+                .entry(finding.location.file.clone())
+                .or_default()
+                .entry(finding.location.sheet.clone())
+                .or_default()
+                .push(finding);
+        }
+        groups.into_iter().map(|(file, sheets)| (file, sheets.into_iter().collect())).collect()
+    }
+
+    /// `2 个错误，3 个警告，1 个提示`: the line every front end ends a run with.
+    pub fn summary_line(&self) -> String {
+        format!(
+            "{} 个错误，{} 个警告，{} 个提示",
+            self.count(Severity::Error),
+            self.count(Severity::Warning),
+            self.count(Severity::Info)
+        )
+    }
 }
+
+/// Findings of one sheet (`None`: the workbook as a whole).
+pub type SheetFindings<'a> = (Option<String>, Vec<&'a Finding>);
+
+/// Findings of one file (`None`: the input as a whole), by sheet.
+pub type FileFindings<'a> = (Option<PathBuf>, Vec<SheetFindings<'a>>);
 
 impl IntoIterator for Findings {
     type Item = Finding;

@@ -3,7 +3,8 @@
 //! Everything here has passed `check`: names are unique, references resolve (an id is an
 //! index that exists), dates are in order and a [`Score`] never exceeds its indicator's
 //! maximum. Later stages therefore never re-validate; they cannot be handed an illegal
-//! state because only `check` constructs these types.
+//! state because only `check` constructs these types (unit tests of the later stages
+//! build small plans directly, such as `score`'s test builder).
 //!
 //! The model serialises with serde so templates can read it; ids serialise as plain
 //! indices.
@@ -15,6 +16,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use serde::{Serialize, Serializer};
 
 use crate::finding::{CellRef, Location};
+use crate::input_format::labels;
 
 pub mod body;
 
@@ -233,40 +235,6 @@ pub struct Plan {
     pub last_year: Option<LastYear>,
 }
 
-/// Every 项目 of the 文件信息 sheet, as the input contract lists them, and whether it is
-/// required: the one list that check reads by and the wording's placeholders are named by.
-pub const INFO_FACTS: [(&str, bool); 26] = [
-    ("单位名称", true),
-    ("单位简称", false),
-    ("年度", true),
-    ("发文机关标志", false),
-    ("发文字号", false),
-    ("标题", false),
-    ("主送机关", false),
-    ("依据文件", false),
-    ("发文机关署名", true),
-    ("成文日期", true),
-    ("考评开始日期", true),
-    ("考评结束日期", true),
-    ("自查截止日期", true),
-    ("动员会时间", true),
-    ("动员会地点", true),
-    ("动员会参加人员", false),
-    ("领导小组办公室", true),
-    ("办公室主任", false),
-    ("办公室副主任", false),
-    ("抄送", false),
-    ("印发机关", false),
-    ("印发日期", false),
-    ("计分方法", false),
-    ("加分上限", false),
-    ("印章图片", false),
-    ("上年度结果", false),
-];
-
-/// The 文件信息 item that names a file for kaoping to read rather than wording to print.
-pub const LAST_YEAR_FACT: &str = "上年度结果";
-
 /// The facts of the 文件信息 sheet.
 #[derive(Debug, Clone, Serialize)]
 pub struct DocumentInfo {
@@ -334,8 +302,8 @@ pub enum ScoringMethod {
 impl ScoringMethod {
     pub fn label(self) -> &'static str {
         match self {
-            ScoringMethod::Mean => "平均",
-            ScoringMethod::TrimmedMean => "去掉最高最低分后平均",
+            ScoringMethod::Mean => labels::MEAN,
+            ScoringMethod::TrimmedMean => labels::TRIMMED_MEAN,
         }
     }
 }
@@ -376,9 +344,9 @@ pub enum LeaderRole {
 impl LeaderRole {
     pub fn label(self) -> &'static str {
         match self {
-            LeaderRole::Leader => "组长",
-            LeaderRole::Deputy => "副组长",
-            LeaderRole::Member => "成员",
+            LeaderRole::Leader => labels::LEADER,
+            LeaderRole::Deputy => labels::DEPUTY,
+            LeaderRole::Member => labels::MEMBER,
         }
     }
 }
@@ -405,10 +373,10 @@ pub enum MemberRole {
 impl MemberRole {
     pub fn label(self) -> &'static str {
         match self {
-            MemberRole::Leader => "组长",
-            MemberRole::Deputy => "副组长",
-            MemberRole::Member => "成员",
-            MemberRole::Coordinator => "具体工作负责人",
+            MemberRole::Leader => labels::LEADER,
+            MemberRole::Deputy => labels::DEPUTY,
+            MemberRole::Member => labels::MEMBER,
+            MemberRole::Coordinator => labels::COORDINATOR,
         }
     }
 
@@ -510,8 +478,8 @@ pub enum AdjustmentKind {
 impl AdjustmentKind {
     pub fn label(self) -> &'static str {
         match self {
-            AdjustmentKind::Bonus => "加分",
-            AdjustmentKind::Deduction => "扣分",
+            AdjustmentKind::Bonus => labels::BONUS,
+            AdjustmentKind::Deduction => labels::DEDUCTION,
         }
     }
 }
@@ -668,6 +636,25 @@ impl Plan {
     /// The slot in which a department is visited (check guarantees exactly one).
     pub fn slot_of(&self, dept: DeptId) -> Option<&Slot> {
         self.schedule.iter().find(|s| s.departments.contains(&dept))
+    }
+
+    /// The departments of a category in the order its group visits them: by date and time
+    /// of their 日程 slot (sheet order among equal times, order within a slot as written),
+    /// then any department without a slot in 部门 order.
+    pub fn visit_order(&self, category: CategoryId) -> Vec<DeptId> {
+        let mut slots: Vec<_> = self.schedule.iter().filter(|s| s.category == category).collect();
+        slots.sort_by_key(|s| (s.date, s.time));
+        let mut order: Vec<DeptId> = Vec::new();
+        for dept in slots
+            .iter()
+            .flat_map(|s| s.departments.iter().copied())
+            .chain(self.departments_in(category))
+        {
+            if self.department(dept).category == category && !order.contains(&dept) {
+                order.push(dept);
+            }
+        }
+        order
     }
 }
 

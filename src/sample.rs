@@ -13,8 +13,9 @@ use chrono::{Datelike, Days, NaiveDate, NaiveTime, Weekday};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
 // The cell value a sample describes is the one every workbook writer writes.
+use crate::input_format::{body, info, labels, sheets};
 pub use crate::xlsx_cells::Value;
-use crate::xlsx_cells::{CellFormats, col_num, display_width, write_value};
+use crate::xlsx_cells::{CellFormats, col_num, display_width, width_of, write_value};
 
 /// The file name of the reference sample inside `input/`.
 pub const REFERENCE_FILE_NAME: &str = "2021年度绩效考评（示例）.xlsx";
@@ -149,13 +150,13 @@ impl Book {
     /// # Panics
     /// If the book has no `文件信息` sheet with `项目` and `内容` columns.
     pub fn set_fact(&mut self, key: &str, value: impl Into<Value>) -> &mut Self {
-        let sheet = self.sheet_mut("文件信息").expect("book has no 文件信息 sheet");
-        let row = sheet.row_where("项目", key).unwrap_or_else(|| {
+        let sheet = self.sheet_mut(sheets::INFO).expect("book has no 文件信息 sheet");
+        let row = sheet.row_where(info::KEY, key).unwrap_or_else(|| {
             let row = sheet.rows.len();
-            sheet.set(row, "项目", key);
+            sheet.set(row, info::KEY, key);
             row
         });
-        sheet.set(row, "内容", value);
+        sheet.set(row, info::VALUE, value);
         self
     }
 
@@ -164,8 +165,8 @@ impl Book {
         &mut self,
         paragraphs: impl IntoIterator<Item = S>,
     ) -> &mut Self {
-        self.remove_sheet("正文");
-        let mut sheet = SheetData::new("正文", &["正文"]);
+        self.remove_sheet(sheets::BODY);
+        let mut sheet = SheetData::new(sheets::BODY, &[body::PARAGRAPH]);
         for paragraph in paragraphs {
             sheet.push_row(vec![Value::text(paragraph.as_ref())]);
         }
@@ -219,18 +220,6 @@ impl Book {
 /// Column widths in Excel character units, wide enough for the content (CJK characters count
 /// double) so the sample is pleasant to open, capped so long texts do not make huge columns.
 fn column_widths(sheet: &SheetData) -> Vec<f64> {
-    let width_of = |v: &Value| -> usize {
-        match v {
-            Value::Empty => 0,
-            Value::Text(s) => display_width(s),
-            Value::Number(n) => n.to_string().len(),
-            Value::Date(_) => 10,
-            Value::DateTime(_) => 16,
-            Value::Time(_) => 5,
-            Value::Formula { cached, .. } => cached.to_string().len(),
-            Value::ErrorDiv0 => 7,
-        }
-    };
     (0..sheet.header.len())
         .map(|c| {
             let widest = sheet
@@ -305,24 +294,40 @@ fn text_row(cells: &[&str]) -> Vec<Value> {
     cells.iter().map(|c| if c.is_empty() { Value::Empty } else { Value::text(*c) }).collect()
 }
 
-/// The sheets every book has, with the headers the spec names.
+/// The sheets every book has, with the headers the spec names. The sample leaves out the
+/// columns it never fills (部门's 原名称).
 mod headers {
-    pub const FACTS: [&str; 2] = ["项目", "内容"];
-    pub const DEPARTMENTS: [&str; 4] = ["部门名称", "类别", "负责人", "简称"];
-    pub const LEADERSHIP: [&str; 3] = ["小组职务", "姓名", "职务"];
-    pub const GROUPS: [&str; 7] =
-        ["考评组", "考评对象", "小组职务", "姓名", "职务", "所在部门", "联系电话"];
-    pub const SCHEDULE: [&str; 5] = ["类别", "部门", "日期", "时间", "地点"];
+    use crate::input_format::{
+        adjustments as adj, departments as dep, grading, groups, indicators as ind, info,
+        leadership as lead, schedule as sch, scores,
+    };
+
+    pub const FACTS: [&str; 2] = [info::KEY, info::VALUE];
+    pub const DEPARTMENTS: [&str; 4] = [dep::NAME, dep::CATEGORY, dep::HEAD, dep::SHORT];
+    pub const LEADERSHIP: [&str; 3] = [lead::ROLE, lead::NAME, lead::POST];
+    pub const GROUPS: [&str; 7] = [
+        groups::GROUP,
+        groups::TARGET,
+        groups::ROLE,
+        groups::NAME,
+        groups::POST,
+        groups::HOME,
+        groups::PHONE,
+    ];
+    pub const SCHEDULE: [&str; 5] =
+        [sch::CATEGORY, sch::DEPARTMENTS, sch::DATE, sch::TIME, sch::PLACE];
     pub const INDICATORS: [&str; 6] =
-        ["指标编号", "考评对象", "一级指标", "二级指标", "分值", "考评要点"];
-    pub const SCORES: [&str; 5] = ["部门", "指标编号", "考评人", "得分", "备注"];
-    pub const ADJUSTMENTS: [&str; 6] = ["部门", "类型", "分值", "事由", "认定部门", "佐证材料"];
-    pub const GRADES: [&str; 3] = ["等次", "最低分", "比例上限"];
+        [ind::CODE, ind::TARGET, ind::LEVEL1, ind::LEVEL2, ind::MAX, ind::POINTS];
+    pub const SCORES: [&str; 5] =
+        [scores::DEPARTMENT, scores::CODE, scores::EVALUATOR, scores::SCORE, scores::NOTE];
+    pub const ADJUSTMENTS: [&str; 6] =
+        [adj::DEPARTMENT, adj::KIND, adj::POINTS, adj::REASON, adj::CONFIRMED_BY, adj::EVIDENCE];
+    pub const GRADES: [&str; 3] = [grading::GRADE, grading::MIN, grading::QUOTA];
 }
 
 /// Group roles that score; the 具体工作负责人 organises but does not score.
 fn is_scorer(role: &str) -> bool {
-    matches!(role, "组长" | "副组长" | "成员")
+    labels::LEADER_ROLES.contains(&role)
 }
 
 /// An indicator as the generators need it.
@@ -341,7 +346,7 @@ fn indicator_sheet(indicators: &[Indicator<'_>], remark: Option<&str>) -> SheetD
         // Not a spec column: readers ignore unknown columns, and it marks the data as sample.
         header.push("备注");
     }
-    let mut sheet = SheetData::new("指标", &header);
+    let mut sheet = SheetData::new(sheets::INDICATORS, &header);
     for ind in indicators {
         let mut row = vec![
             Value::text(&ind.code),
@@ -380,10 +385,10 @@ fn score_sheet(
     seed: u64,
     first_remark: Option<&str>,
 ) -> SheetData {
-    let mut sheet = SheetData::new("评分", &headers::SCORES);
+    let mut sheet = SheetData::new(sheets::SCORES, &headers::SCORES);
     for (d, (dept, category, quality)) in departments.iter().enumerate() {
         for (i, ind) in indicators.iter().enumerate() {
-            if ind.target != "全部" && ind.target != category {
+            if ind.target != labels::ALL_CATEGORIES && ind.target != category {
                 continue;
             }
             let scorers = members
@@ -417,7 +422,7 @@ fn score_sheet(
 }
 
 fn group_sheet(members: &[Member<'_>]) -> SheetData {
-    let mut sheet = SheetData::new("考评组", &headers::GROUPS);
+    let mut sheet = SheetData::new(sheets::GROUPS, &headers::GROUPS);
     for m in members {
         sheet.push_row(text_row(&[
             m.group,
@@ -433,7 +438,7 @@ fn group_sheet(members: &[Member<'_>]) -> SheetData {
 }
 
 fn default_grades() -> SheetData {
-    let mut sheet = SheetData::new("定等规则", &headers::GRADES);
+    let mut sheet = SheetData::new(sheets::GRADING, &headers::GRADES);
     sheet.push_row(vec!["优秀".into(), 90.into(), "30%".into()]);
     sheet.push_row(vec!["良好".into(), 80.into()]);
     sheet.push_row(vec!["合格".into(), 60.into()]);
@@ -486,7 +491,7 @@ fn reference_quality(dept: &str) -> f64 {
 /// department her group evaluates, so she gives it no scores), 医学院's 加分 summing above
 /// the cap of 5.
 pub fn reference_2021() -> Book {
-    let mut facts = SheetData::new("文件信息", &headers::FACTS);
+    let mut facts = SheetData::new(sheets::INFO, &headers::FACTS);
     let fact_rows: Vec<(&str, Value)> = vec![
         ("单位名称", "阿克苏职业技术学院".into()),
         ("年度", 2021.into()),
@@ -511,7 +516,7 @@ pub fn reference_2021() -> Book {
         ("领导小组办公室", "教育教学质量监控中心".into()),
         ("办公室主任", "王新萍".into()),
         ("办公室副主任", "朱玉新".into()),
-        ("计分方法", "去掉最高最低分后平均".into()),
+        (info::SCORING_METHOD, labels::TRIMMED_MEAN.into()),
         ("加分上限", 5.into()),
     ];
     for (key, value) in fact_rows {
@@ -524,9 +529,9 @@ pub fn reference_2021() -> Book {
         ("招生就业指导处", "招就处"),
         ("马克思主义学院", "马院"),
     ];
-    let mut departments = SheetData::new("部门", &headers::DEPARTMENTS);
+    let mut departments = SheetData::new(sheets::DEPARTMENTS, &headers::DEPARTMENTS);
     let mut scored_departments = Vec::new();
-    let mut schedule = SheetData::new("日程", &headers::SCHEDULE);
+    let mut schedule = SheetData::new(sheets::SCHEDULE, &headers::SCHEDULE);
     for (category, slot, day, hour) in REFERENCE_SCHEDULE {
         for &dept in slot {
             let short = short_names.iter().find(|(d, _)| *d == dept).map_or("", |(_, s)| *s);
@@ -545,7 +550,7 @@ pub fn reference_2021() -> Book {
         ]);
     }
 
-    let mut leadership = SheetData::new("领导小组", &headers::LEADERSHIP);
+    let mut leadership = SheetData::new(sheets::LEADERSHIP, &headers::LEADERSHIP);
     for (role, name, title) in [
         ("组长", "蒲思雄", "党委书记"),
         ("组长", "买尼沙木·亚生", "党委副书记、院长"),
@@ -610,7 +615,7 @@ pub fn reference_2021() -> Book {
         Some("示例数据：得分由程序生成"),
     );
 
-    let mut adjustments = SheetData::new("加扣分", &headers::ADJUSTMENTS);
+    let mut adjustments = SheetData::new(sheets::ADJUSTMENTS, &headers::ADJUSTMENTS);
     for (dept, kind, points, reason, by, evidence) in [
         (
             "医学院",
@@ -955,8 +960,8 @@ pub fn synthetic(departments: usize, seed: u64) -> Book {
         day_list.push(weekday_on_or_after(last + Days::new(1)));
     }
     let end = *day_list.last().expect("day list is non-empty");
-    let mut schedule = SheetData::new("日程", &headers::SCHEDULE);
-    let mut department_sheet = SheetData::new("部门", &headers::DEPARTMENTS);
+    let mut schedule = SheetData::new(sheets::SCHEDULE, &headers::SCHEDULE);
+    let mut department_sheet = SheetData::new(sheets::DEPARTMENTS, &headers::DEPARTMENTS);
     let mut scored_departments = Vec::new();
     let venues = ["行政楼会议室", "图书馆报告厅", "实训楼二楼会议室"];
     for (c, names) in dept_names.iter().enumerate() {
@@ -988,17 +993,17 @@ pub fn synthetic(departments: usize, seed: u64) -> Book {
 
     // People: leadership first, then evaluators drawn from departments of other categories.
     let mut names = NameGen { rng: Lcg::seeded(&[seed, 0x4E41_4D45]), used: BTreeSet::new() };
-    let mut leadership = SheetData::new("领导小组", &headers::LEADERSHIP);
-    leadership.push_row(text_row(&["组长", &names.next(), "党委书记"]));
-    leadership.push_row(text_row(&["组长", &names.next(), "党委副书记、院长"]));
+    let mut leadership = SheetData::new(sheets::LEADERSHIP, &headers::LEADERSHIP);
+    leadership.push_row(text_row(&[labels::LEADER, &names.next(), "党委书记"]));
+    leadership.push_row(text_row(&[labels::LEADER, &names.next(), "党委副书记、院长"]));
     let mut vice_presidents = Vec::new();
     for _ in 0..n_categories.max(3) {
         let name = names.next();
-        leadership.push_row(text_row(&["副组长", &name, "党委委员、副院长"]));
+        leadership.push_row(text_row(&[labels::DEPUTY, &name, "党委委员、副院长"]));
         vice_presidents.push(name);
     }
     for title in ["党委委员、纪委书记", "党委委员、组织部部长"] {
-        leadership.push_row(text_row(&["成员", &names.next(), title]));
+        leadership.push_row(text_row(&[labels::MEMBER, &names.next(), title]));
     }
 
     struct Owned {
@@ -1017,7 +1022,7 @@ pub fn synthetic(departments: usize, seed: u64) -> Book {
         people.push(Owned {
             group: group.clone(),
             target: target.clone(),
-            role: "组长",
+            role: labels::LEADER,
             name: vice_presidents[c].clone(),
             title: "党委委员、副院长".to_owned(),
             department: String::new(),
@@ -1039,9 +1044,9 @@ pub fn synthetic(departments: usize, seed: u64) -> Book {
             let other_kind = &kinds[other];
             let title = format!("{dept}{}", other_kind.titles[rng.below(other_kind.titles.len())]);
             let role = match k {
-                0 => "副组长",
-                k if k == count => "具体工作负责人",
-                _ => "成员",
+                0 => labels::DEPUTY,
+                k if k == count => labels::COORDINATOR,
+                _ => labels::MEMBER,
             };
             let phone = if k == count {
                 format!("13{:09}", rng.next_u32() % 1_000_000_000)
@@ -1078,7 +1083,7 @@ pub fn synthetic(departments: usize, seed: u64) -> Book {
     for (i, (level1, level2)) in COMMON_INDICATORS[..n_common].iter().enumerate() {
         indicators.push(Indicator {
             code: format!("G{:02}", i + 1),
-            target: "全部",
+            target: labels::ALL_CATEGORIES,
             level1,
             level2,
             points: 60.0 / n_common as f64,
@@ -1103,21 +1108,21 @@ pub fn synthetic(departments: usize, seed: u64) -> Book {
     let certifier = &dept_names[1][0];
     let reasons_plus = ["获省级教学成果奖", "承办全省技能竞赛", "获评先进集体"];
     let reasons_minus = ["信息报送不及时", "安全检查问题整改滞后", "会议无故缺席"];
-    let mut adjustments = SheetData::new("加扣分", &headers::ADJUSTMENTS);
+    let mut adjustments = SheetData::new(sheets::ADJUSTMENTS, &headers::ADJUSTMENTS);
     for k in 0..n.min(5) {
         let (dept, _, _) = &scored_departments[rng.below(scored_departments.len())];
         let plus = k % 2 == 0;
         let points = 0.5 * (1 + rng.below(6)) as f64;
         adjustments.push_row(vec![
             dept.as_str().into(),
-            if plus { "加分" } else { "扣分" }.into(),
+            if plus { labels::BONUS } else { labels::DEDUCTION }.into(),
             points.into(),
             if plus { reasons_plus[k % 3] } else { reasons_minus[k % 3] }.into(),
             certifier.as_str().into(),
         ]);
     }
 
-    let mut facts = SheetData::new("文件信息", &headers::FACTS);
+    let mut facts = SheetData::new(sheets::INFO, &headers::FACTS);
     // The mobilization meeting is on the last working day at least two days before the visits.
     let mut mobilization = start - Days::new(2);
     while matches!(mobilization.weekday(), Weekday::Sat | Weekday::Sun) {
@@ -1163,7 +1168,7 @@ mod tests {
 
     #[test]
     fn set_grows_rows_and_pads_cells() {
-        let mut s = SheetData::new("评分", &headers::SCORES);
+        let mut s = SheetData::new(sheets::SCORES, &headers::SCORES);
         s.set(2, "得分", "九十");
         assert_eq!(s.rows.len(), 3);
         assert_eq!(s.get(2, "得分"), Some(&Value::text("九十")));

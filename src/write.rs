@@ -43,6 +43,7 @@ pub struct Description {
 #[derive(Debug, Default)]
 pub struct MemorySink {
     files: Mutex<Vec<OutputFile>>,
+    descriptions: Mutex<Vec<Description>>,
 }
 
 impl MemorySink {
@@ -52,9 +53,16 @@ impl MemorySink {
 
     /// The files, sorted by path.
     pub fn into_files(self) -> Vec<OutputFile> {
+        self.into_parts().0
+    }
+
+    /// The files, sorted by path, and the descriptions of the PDFs the build described
+    /// (not those reused from a cache), in the order they came.
+    pub fn into_parts(self) -> (Vec<OutputFile>, Vec<Description>) {
         let mut files = self.files.into_inner().unwrap_or_else(|e| e.into_inner());
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        files
+        let descriptions = self.descriptions.into_inner().unwrap_or_else(|e| e.into_inner());
+        (files, descriptions)
     }
 }
 
@@ -62,6 +70,10 @@ impl Sink for MemorySink {
     fn put(&self, file: OutputFile) -> io::Result<()> {
         self.files.lock().unwrap_or_else(|e| e.into_inner()).push(file);
         Ok(())
+    }
+
+    fn describe(&self, description: Description) {
+        self.descriptions.lock().unwrap_or_else(|e| e.into_inner()).push(description);
     }
 }
 

@@ -196,3 +196,54 @@ pub fn write_value(
 pub fn display_width(s: &str) -> usize {
     s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
 }
+
+/// The text Excel shows for a value written by [`write_value`] with [`CellFormats`]:
+/// dates as `2021-11-29`, date-times as `2021-11-26 10:30`, times as `10:30`.
+pub fn shown(value: &Value) -> String {
+    match value {
+        Value::Empty => String::new(),
+        Value::Text(s) => s.clone(),
+        Value::Number(n) | Value::Formula { cached: n, .. } => n.to_string(),
+        Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+        Value::DateTime(dt) => dt.format("%Y-%m-%d %H:%M").to_string(),
+        Value::Time(t) => t.format("%H:%M").to_string(),
+        Value::ErrorDiv0 => "#DIV/0!".to_string(),
+    }
+}
+
+/// The width of what Excel shows for a value, for sizing its column.
+pub fn width_of(value: &Value) -> usize {
+    display_width(&shown(value))
+}
+
+/// Lines a text takes in a wrapped column `width` units wide: each line of the text
+/// breaks into as many as its width needs, an empty one still takes one.
+pub fn wrapped_lines(text: &str, width: usize) -> usize {
+    text.split('\n').map(|line| display_width(line).div_ceil(width.max(1)).max(1)).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_are_those_of_the_shown_text() {
+        let date = NaiveDate::from_ymd_opt(2021, 11, 29).unwrap();
+        let time = NaiveTime::from_hms_opt(10, 30, 0).unwrap();
+        assert_eq!(width_of(&Value::Date(date)), "2021-11-29".len());
+        assert_eq!(width_of(&Value::DateTime(date.and_time(time))), "2021-11-29 10:30".len());
+        assert_eq!(width_of(&Value::Time(time)), "10:30".len());
+        assert_eq!(width_of(&Value::text("医学院")), 6);
+        assert_eq!(width_of(&Value::Number(9.5)), 3);
+        assert_eq!(width_of(&Value::ErrorDiv0), "#DIV/0!".len());
+        assert_eq!(width_of(&Value::Empty), 0);
+    }
+
+    #[test]
+    fn wrapped_lines_round_up_per_line() {
+        assert_eq!(wrapped_lines("一二三四五", 10), 1);
+        assert_eq!(wrapped_lines("一二三四五六", 10), 2);
+        assert_eq!(wrapped_lines("a\n\nb", 10), 3);
+        assert_eq!(wrapped_lines("abc", 0), 3);
+    }
+}

@@ -7,8 +7,9 @@ use super::org::Departments;
 use super::sheets::ADJUSTMENTS;
 use super::{Ctx, Found, key};
 use crate::finding::Location;
+use crate::input_format::{self, adjustments};
 use crate::model::{Adjustment, AdjustmentKind, DeptId, Points};
-use crate::workbook::{Workbook, optional, required};
+use crate::workbook::Workbook;
 
 pub(super) fn check(
     ctx: &mut Ctx,
@@ -19,14 +20,7 @@ pub(super) fn check(
     let Some(sheet) = book.sheet(ADJUSTMENTS) else {
         return Some(Vec::new());
     };
-    let columns = [
-        required("部门"),
-        required("类型"),
-        required("分值"),
-        required("事由"),
-        required("认定部门"),
-        optional("佐证材料"),
-    ];
+    let columns = input_format::adjustments::COLUMNS.map(|c| c.header());
     let table = ctx.table(book, sheet, &columns)?;
     let mut items = Vec::new();
     let mut failed = false;
@@ -34,36 +28,38 @@ pub(super) fn check(
     let mut bonus: BTreeMap<DeptId, (Points, Location)> = BTreeMap::new();
     for row in table.rows() {
         let dept =
-            ctx.ok(row.required_text("部门")).and_then(|typed| match departments.find(&typed) {
+            ctx.ok(row.required_text(adjustments::DEPARTMENT)).and_then(|typed| match departments
+                .find(&typed)
+            {
                 Found::Yes(id) => Some(id),
                 Found::No => {
                     let suggestion = departments.suggest(&typed);
                     let message = super::msg::unknown_department(&typed, suggestion);
-                    ctx.error(row.location("部门"), message);
+                    ctx.error(row.location(adjustments::DEPARTMENT), message);
                     None
                 }
                 Found::Broken => None,
             });
-        let kind = ctx.ok(row.required_text("类型")).and_then(|typed| {
+        let kind = ctx.ok(row.required_text(adjustments::KIND)).and_then(|typed| {
             let kind = [AdjustmentKind::Bonus, AdjustmentKind::Deduction]
                 .into_iter()
                 .find(|k| key(k.label()) == key(&typed));
             if kind.is_none() {
-                ctx.error(row.location("类型"), msg::bad_kind(&typed));
+                ctx.error(row.location(adjustments::KIND), msg::bad_kind(&typed));
             }
             kind
         });
-        let amount = ctx.ok(row.required_points("分值")).and_then(|amount| {
+        let amount = ctx.ok(row.required_points(adjustments::POINTS)).and_then(|amount| {
             if amount > Points::ZERO {
                 Some(amount)
             } else {
-                ctx.error(row.location("分值"), msg::not_positive(amount));
+                ctx.error(row.location(adjustments::POINTS), msg::not_positive(amount));
                 None
             }
         });
-        let reason = ctx.ok(row.required_text("事由"));
-        let authority = ctx.ok(row.required_text("认定部门"));
-        let evidence = ctx.ok(row.text("佐证材料"));
+        let reason = ctx.ok(row.required_text(adjustments::REASON));
+        let authority = ctx.ok(row.required_text(adjustments::CONFIRMED_BY));
+        let evidence = ctx.ok(row.text(adjustments::EVIDENCE));
         let (Some(dept), Some(kind), Some(amount), Some(reason), Some(authority), Some(evidence)) =
             (dept, kind, amount, reason, authority, evidence)
         else {
@@ -71,10 +67,11 @@ pub(super) fn check(
             continue;
         };
         if kind == AdjustmentKind::Bonus {
-            let (total, last) =
-                bonus.entry(dept).or_insert_with(|| (Points::ZERO, row.location("分值")));
+            let (total, last) = bonus
+                .entry(dept)
+                .or_insert_with(|| (Points::ZERO, row.location(adjustments::POINTS)));
             *total = *total + amount;
-            *last = row.location("分值");
+            *last = row.location(adjustments::POINTS);
         }
         items.push(Adjustment {
             dept,
@@ -83,7 +80,7 @@ pub(super) fn check(
             reason,
             authority,
             evidence,
-            origin: row.origin("分值"),
+            origin: row.origin(adjustments::POINTS),
         });
     }
     // Reported once per department, at its last 加分 row, in 部门 order.

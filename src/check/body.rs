@@ -9,11 +9,12 @@ use super::org::Groups;
 use super::sheets::BODY;
 use super::{Ctx, closest, list};
 use crate::finding::Location;
+use crate::input_format;
 use crate::model::body::{self, Block, Fact, Level, ParseError, Segment};
 use crate::model::{Body, DocumentInfo, Paragraph};
-use crate::workbook::{Workbook, required};
+use crate::workbook::Workbook;
 
-const COLUMN: &str = "正文";
+const COLUMN: &str = input_format::body::PARAGRAPH;
 
 /// `Some(None)` without the sheet (the built-in wording applies), `Some(Some(body))` for a
 /// valid sheet, `None` after an error.
@@ -26,7 +27,7 @@ pub(super) fn check(
     let Some(sheet) = book.sheet(BODY) else {
         return Some(None);
     };
-    let table = ctx.table(book, sheet, &[required(COLUMN)])?;
+    let table = ctx.table(book, sheet, &input_format::body::COLUMNS.map(|c| c.header()))?;
     let names: Vec<&str> = groups.list.iter().map(|g| g.name.as_str()).collect();
     let mut paragraphs = Vec::new();
     let mut numbering = NumberingTrack::default();

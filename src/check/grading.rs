@@ -8,14 +8,15 @@ use calamine::Data;
 use super::sheets::GRADING;
 use super::{Ctx, key};
 use crate::finding::{CellRef, Location};
+use crate::input_format::{self, grading};
 use crate::model::{GradeRule, Percent, Points};
-use crate::workbook::{TableRow, Workbook, optional, required};
+use crate::workbook::{TableRow, Workbook};
 
 pub(super) fn check(ctx: &mut Ctx, book: &Workbook) -> Option<Vec<GradeRule>> {
     let Some(sheet) = book.sheet(GRADING) else {
         return Some(GradeRule::defaults());
     };
-    let columns = [required("等次"), required("最低分"), optional("比例上限")];
+    let columns = input_format::grading::COLUMNS.map(|c| c.header());
     let table = ctx.table(book, sheet, &columns)?;
     let mut rules: Vec<GradeRule> = Vec::new();
     let mut failed = false;
@@ -24,10 +25,10 @@ pub(super) fn check(ctx: &mut Ctx, book: &Workbook) -> Option<Vec<GradeRule>> {
     let mut previous: Option<(String, Points)> = None;
     let mut last_min_cell = None;
     for row in table.rows() {
-        let name = ctx.ok(row.required_text("等次"));
-        let min = ctx.ok(row.required_points("最低分")).and_then(|min| {
+        let name = ctx.ok(row.required_text(grading::GRADE));
+        let min = ctx.ok(row.required_points(grading::MIN)).and_then(|min| {
             if min.is_negative() {
-                ctx.error(row.location("最低分"), msg::negative_min(min));
+                ctx.error(row.location(grading::MIN), msg::negative_min(min));
                 None
             } else {
                 Some(min)
@@ -36,16 +37,16 @@ pub(super) fn check(ctx: &mut Ctx, book: &Workbook) -> Option<Vec<GradeRule>> {
         let quota = quota(ctx, &row);
         if let Some(name) = &name {
             if let Some(first) = names.get(&key(name)) {
-                ctx.error(row.location("等次"), msg::duplicate_grade(name, *first));
+                ctx.error(row.location(grading::GRADE), msg::duplicate_grade(name, *first));
                 failed = true;
             } else {
-                names.insert(key(name), row.cell("等次"));
+                names.insert(key(name), row.cell(grading::GRADE));
             }
         }
         if let (Some(min), Some((above, above_min))) = (min, &previous)
             && min >= *above_min
         {
-            ctx.error(row.location("最低分"), msg::not_descending(min, above, *above_min));
+            ctx.error(row.location(grading::MIN), msg::not_descending(min, above, *above_min));
             failed = true;
         }
         let (Some(name), Some(min), Some(quota)) = (name, min, quota) else {
@@ -53,7 +54,7 @@ pub(super) fn check(ctx: &mut Ctx, book: &Workbook) -> Option<Vec<GradeRule>> {
             continue;
         };
         previous = Some((name.clone(), min));
-        last_min_cell = Some(row.location("最低分"));
+        last_min_cell = Some(row.location(grading::MIN));
         rules.push(GradeRule { name, min, quota });
     }
     if failed {
@@ -78,7 +79,7 @@ pub(super) fn check(ctx: &mut Ctx, book: &Workbook) -> Option<Vec<GradeRule>> {
 /// is a fraction, above 1 a percentage. `Some(None)` for a blank cell, `None` after an
 /// error.
 fn quota(ctx: &mut Ctx, row: &TableRow<'_>) -> Option<Option<Percent>> {
-    const COLUMN: &str = "比例上限";
+    const COLUMN: &str = input_format::grading::QUOTA;
     // Reading as text first reports Excel errors and control characters.
     let text = ctx.ok(row.text(COLUMN))?;
     let Some(text) = text else {

@@ -7,11 +7,12 @@ use super::org::Departments;
 use super::sheets::INDICATORS;
 use super::{BrokenNames, Ctx, Found, code_key, key};
 use crate::finding::{CellRef, Location};
+use crate::input_format::{self, indicators};
 use crate::model::{Applies, Indicator, IndicatorId, Points};
-use crate::workbook::{Workbook, optional, required};
+use crate::workbook::Workbook;
 
 /// `考评对象` of an indicator that applies to every category.
-const ALL: &str = "全部";
+const ALL: &str = input_format::labels::ALL_CATEGORIES;
 
 #[derive(Debug, Default)]
 pub(super) struct Indicators {
@@ -48,22 +49,15 @@ pub(super) fn check(ctx: &mut Ctx, book: &Workbook, departments: &Departments) -
         return out;
     };
     out.present = true;
-    let columns = [
-        required("指标编号"),
-        required("考评对象"),
-        required("一级指标"),
-        required("二级指标"),
-        required("分值"),
-        optional("考评要点"),
-    ];
+    let columns = input_format::indicators::COLUMNS.map(|c| c.header());
     let Some(table) = ctx.table(book, sheet, &columns) else {
         return out;
     };
     out.readable = true;
     out.complete = true;
     for row in table.rows() {
-        let code = ctx.ok(row.required_text("指标编号"));
-        let applies = ctx.ok(row.required_text("考评对象")).and_then(|typed| {
+        let code = ctx.ok(row.required_text(indicators::CODE));
+        let applies = ctx.ok(row.required_text(indicators::TARGET)).and_then(|typed| {
             if key(&typed) == ALL {
                 return Some(Applies::All);
             }
@@ -71,23 +65,23 @@ pub(super) fn check(ctx: &mut Ctx, book: &Workbook, departments: &Departments) -
                 Found::Yes(id) => Some(Applies::Category(id)),
                 Found::No => {
                     let message = msg::bad_target(&typed, &departments.category_list());
-                    ctx.error(row.location("考评对象"), message);
+                    ctx.error(row.location(indicators::TARGET), message);
                     None
                 }
                 Found::Broken => None,
             }
         });
-        let level1 = ctx.ok(row.required_text("一级指标"));
-        let level2 = ctx.ok(row.required_text("二级指标"));
-        let max = ctx.ok(row.required_points("分值")).and_then(|max| {
+        let level1 = ctx.ok(row.required_text(indicators::LEVEL1));
+        let level2 = ctx.ok(row.required_text(indicators::LEVEL2));
+        let max = ctx.ok(row.required_points(indicators::MAX)).and_then(|max| {
             if max > Points::ZERO {
                 Some(max)
             } else {
-                ctx.error(row.location("分值"), msg::max_not_positive(max));
+                ctx.error(row.location(indicators::MAX), msg::max_not_positive(max));
                 None
             }
         });
-        let guidance = ctx.ok(row.text("考评要点"));
+        let guidance = ctx.ok(row.text(indicators::POINTS));
         let Some(code) = code else {
             out.complete = false;
             continue;
@@ -95,7 +89,7 @@ pub(super) fn check(ctx: &mut Ctx, book: &Workbook, departments: &Departments) -
         let k = code_key(&code);
         if let Some(&first) = out.keys.get(&k) {
             let first = out.get(first).origin.cell;
-            ctx.error(row.location("指标编号"), msg::duplicate_code(&code, first));
+            ctx.error(row.location(indicators::CODE), msg::duplicate_code(&code, first));
             out.complete = false;
             continue;
         }
@@ -114,7 +108,7 @@ pub(super) fn check(ctx: &mut Ctx, book: &Workbook, departments: &Departments) -
             level2,
             max,
             guidance,
-            origin: row.origin("指标编号"),
+            origin: row.origin(indicators::CODE),
         });
     }
     if out.complete && departments.complete {

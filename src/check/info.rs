@@ -9,16 +9,15 @@ use std::path::{Path, PathBuf};
 use calamine::Data;
 use chrono::NaiveDate;
 
-use super::sheets::INFO;
 use super::{Ctx, closest, key};
 use crate::finding::{CellRef, Location};
-use crate::model::INFO_FACTS as FACTS;
-use crate::model::{DocumentInfo, LAST_YEAR_FACT, Points, ScoringMethod, full_date};
+use crate::input_format::info::{self as facts_format, LAST_YEAR as LAST_YEAR_FACT};
+use crate::input_format::sheets::INFO;
+use crate::model::{DocumentInfo, Points, ScoringMethod, full_date};
 use crate::workbook::value::{self, ValueError};
-use crate::workbook::{TableRow, Workbook, required};
+use crate::workbook::{TableRow, Workbook};
 
-const KEY: &str = "项目";
-const VALUE: &str = "内容";
+use crate::input_format::info::{KEY, VALUE};
 
 /// What the sheet gave: the document facts when all are valid, and the facts other sheets
 /// are checked against even when some unrelated fact failed.
@@ -46,7 +45,7 @@ pub(super) fn check(ctx: &mut Ctx, book: &Workbook) -> Info {
     let Some(sheet) = ctx.required_sheet(book, INFO) else {
         return Info::default();
     };
-    let Some(table) = ctx.table(book, sheet, &[required(KEY), required(VALUE)]) else {
+    let Some(table) = ctx.table(book, sheet, &facts_format::COLUMNS.map(|c| c.header())) else {
         return Info::default();
     };
     let mut facts = Facts {
@@ -60,8 +59,9 @@ pub(super) fn check(ctx: &mut Ctx, book: &Workbook) -> Info {
             continue;
         };
         let typed = key(&name);
-        let Some(&(known, _)) = FACTS.iter().find(|(k, _)| key(k) == typed) else {
-            let suggestion = closest(&name, FACTS.iter().map(|(k, _)| *k));
+        let Some(known) = facts_format::FACTS.iter().map(|f| f.key).find(|k| key(k) == typed)
+        else {
+            let suggestion = closest(&name, facts_format::FACTS.iter().map(|f| f.key));
             ctx.warning(row.location(KEY), msg::unknown_key(&name, suggestion));
             continue;
         };
@@ -76,28 +76,28 @@ pub(super) fn check(ctx: &mut Ctx, book: &Workbook) -> Info {
 }
 
 fn read(ctx: &mut Ctx, book: &Workbook, facts: &mut Facts<'_>) -> Info {
-    let org = facts.get(ctx, "单位名称", value::text);
-    let org_short = facts.get(ctx, "单位简称", value::text);
+    let org = facts.get(ctx, facts_format::ORG, value::text);
+    let org_short = facts.get(ctx, facts_format::ORG_SHORT, value::text);
     let year = facts.year(ctx);
-    let mark = facts.get(ctx, "发文机关标志", value::text);
+    let mark = facts.get(ctx, facts_format::MARK, value::text);
     let doc_number = facts.doc_number(ctx);
-    let title = facts.get(ctx, "标题", value::text);
-    let recipients = facts.get(ctx, "主送机关", value::text);
-    let basis = facts.get(ctx, "依据文件", value::text);
-    let signer = facts.get(ctx, "发文机关署名", value::text);
-    let date = facts.get(ctx, "成文日期", value::date);
-    let eval_start = facts.get(ctx, "考评开始日期", value::date);
-    let eval_end = facts.get(ctx, "考评结束日期", value::date);
-    let self_check_deadline = facts.get(ctx, "自查截止日期", value::date);
-    let meeting = facts.get(ctx, "动员会时间", value::datetime);
-    let meeting_place = facts.get(ctx, "动员会地点", value::text);
-    let meeting_attendees = facts.get(ctx, "动员会参加人员", value::text);
-    let office = facts.get(ctx, "领导小组办公室", value::text);
-    let office_director = facts.get(ctx, "办公室主任", value::text);
-    let office_deputy = facts.get(ctx, "办公室副主任", value::text);
-    let cc = facts.get(ctx, "抄送", value::text);
-    let printer = facts.get(ctx, "印发机关", value::text);
-    let print_date = facts.get(ctx, "印发日期", value::date);
+    let title = facts.get(ctx, facts_format::TITLE, value::text);
+    let recipients = facts.get(ctx, facts_format::RECIPIENTS, value::text);
+    let basis = facts.get(ctx, facts_format::BASIS, value::text);
+    let signer = facts.get(ctx, facts_format::SIGNER, value::text);
+    let date = facts.get(ctx, facts_format::DATE, value::date);
+    let eval_start = facts.get(ctx, facts_format::EVAL_START, value::date);
+    let eval_end = facts.get(ctx, facts_format::EVAL_END, value::date);
+    let self_check_deadline = facts.get(ctx, facts_format::SELF_CHECK_DEADLINE, value::date);
+    let meeting = facts.get(ctx, facts_format::MEETING, value::datetime);
+    let meeting_place = facts.get(ctx, facts_format::MEETING_PLACE, value::text);
+    let meeting_attendees = facts.get(ctx, facts_format::MEETING_ATTENDEES, value::text);
+    let office = facts.get(ctx, facts_format::OFFICE, value::text);
+    let office_director = facts.get(ctx, facts_format::OFFICE_DIRECTOR, value::text);
+    let office_deputy = facts.get(ctx, facts_format::OFFICE_DEPUTY, value::text);
+    let cc = facts.get(ctx, facts_format::CC, value::text);
+    let printer = facts.get(ctx, facts_format::PRINTER, value::text);
+    let print_date = facts.get(ctx, facts_format::PRINT_DATE, value::date);
     let scoring_method = facts.scoring_method(ctx);
     let bonus_cap = facts.bonus_cap(ctx);
     let seal = facts.seal(ctx, book);
@@ -246,7 +246,7 @@ struct Facts<'t> {
 
 impl Facts<'_> {
     fn is_required(name: &str) -> bool {
-        FACTS.iter().any(|&(k, required)| k == name && required)
+        facts_format::is_required(name)
     }
 
     fn location(&self, name: &str) -> Location {
@@ -294,7 +294,7 @@ impl Facts<'_> {
     }
 
     fn year(&mut self, ctx: &mut Ctx) -> Option<i32> {
-        let text = self.get(ctx, "年度", value::text)?;
+        let text = self.get(ctx, facts_format::YEAR, value::text)?;
         let digits = key(&text);
         let digits = digits.strip_suffix('年').unwrap_or(&digits);
         match digits.parse::<i32>() {
@@ -309,7 +309,7 @@ impl Facts<'_> {
     }
 
     fn doc_number(&mut self, ctx: &mut Ctx) -> Option<String> {
-        let text = self.get(ctx, "发文字号", value::text_as_typed)?;
+        let text = self.get(ctx, facts_format::DOC_NUMBER, value::text_as_typed)?;
         let normalized = normalize_doc_number(&text);
         if normalized != text {
             self.warning(ctx, "发文字号", msg::doc_number_normalized(&text, &normalized));
@@ -318,7 +318,7 @@ impl Facts<'_> {
     }
 
     fn scoring_method(&mut self, ctx: &mut Ctx) -> Option<ScoringMethod> {
-        let text = self.get(ctx, "计分方法", value::text)?;
+        let text = self.get(ctx, facts_format::SCORING_METHOD, value::text)?;
         let method = [ScoringMethod::Mean, ScoringMethod::TrimmedMean]
             .into_iter()
             .find(|m| key(m.label()) == key(&text));
@@ -329,7 +329,7 @@ impl Facts<'_> {
     }
 
     fn bonus_cap(&mut self, ctx: &mut Ctx) -> Option<Points> {
-        let cap = self.get(ctx, "加分上限", value::points)?;
+        let cap = self.get(ctx, facts_format::BONUS_CAP, value::points)?;
         if cap.is_negative() {
             self.error(ctx, "加分上限", msg::negative_bonus_cap(cap));
             return None;
@@ -338,7 +338,7 @@ impl Facts<'_> {
     }
 
     fn seal(&mut self, ctx: &mut Ctx, book: &Workbook) -> Option<std::path::PathBuf> {
-        let text = self.get(ctx, "印章图片", value::text)?;
+        let text = self.get(ctx, facts_format::SEAL, value::text)?;
         let folder = book.path.parent().unwrap_or(Path::new(""));
         let path = folder.join(&text);
         if !path.is_file() {

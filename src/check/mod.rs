@@ -36,33 +36,7 @@ use crate::finding::{CellRef, Finding, Findings, Location};
 use crate::model::Plan;
 use crate::workbook::{Column, Sheet, Table, Workbook};
 
-/// Sheet names, exactly as the input contract spells them.
-pub(crate) mod sheets {
-    pub const INFO: &str = "文件信息";
-    pub const DEPARTMENTS: &str = "部门";
-    pub const LEADERSHIP: &str = "领导小组";
-    pub const GROUPS: &str = "考评组";
-    pub const SCHEDULE: &str = "日程";
-    pub const INDICATORS: &str = "指标";
-    pub const SCORES: &str = "评分";
-    pub const ADJUSTMENTS: &str = "加扣分";
-    pub const GRADING: &str = "定等规则";
-    pub const BODY: &str = "正文";
-
-    /// Every sheet kaoping reads.
-    pub const ALL: [&str; 10] = [
-        INFO,
-        DEPARTMENTS,
-        LEADERSHIP,
-        GROUPS,
-        SCHEDULE,
-        INDICATORS,
-        SCORES,
-        ADJUSTMENTS,
-        GRADING,
-        BODY,
-    ];
-}
+pub(crate) use crate::input_format::sheets;
 
 /// The outcome of checking: every finding, and the plan when there is no error.
 #[derive(Debug, Clone)]
@@ -156,7 +130,8 @@ fn check_main(ctx: &mut Ctx, picked: &Picked<'_>) -> Option<Plan> {
 /// workbook too. A cell that already has a finding of its own (发文字号 warns about its
 /// brackets) gets no second one.
 fn cited_number_hints(ctx: &mut Ctx, book: &Workbook) {
-    for sheet in book.sheets.iter().filter(|s| sheets::ALL.contains(&s.name.trim())) {
+    for sheet in book.sheets.iter().filter(|s| crate::input_format::sheet(s.name.trim()).is_some())
+    {
         let Some((top, left)) = sheet.cells.start() else { continue };
         for (row, col, data) in sheet.cells.used_cells() {
             let Some((typed, normalized)) = crate::workbook::value::cited_number_normalized(data)

@@ -6,14 +6,15 @@ use std::collections::BTreeMap;
 use super::sheets::{DEPARTMENTS, GROUPS, LEADERSHIP};
 use super::{BrokenNames, Ctx, Found, closest, key, list, person_key};
 use crate::finding::{CellRef, Location};
+use crate::input_format;
 use crate::model::{
     Category, CategoryId, Department, DeptId, FormerName, Group, GroupId, Leader, LeaderRole,
     Member, MemberId, MemberRole,
 };
-use crate::workbook::{Workbook, optional, required};
+use crate::workbook::Workbook;
 
 /// The optional column naming a renamed department's name in last year's results.
-const FORMER_NAME: &str = "原名称";
+const FORMER_NAME: &str = input_format::departments::FORMER_NAME;
 
 /// The 部门 sheet: departments in sheet order, categories in order of first appearance.
 #[derive(Debug, Default)]
@@ -75,13 +76,7 @@ pub(super) fn departments(ctx: &mut Ctx, book: &Workbook) -> Departments {
     let Some(sheet) = ctx.required_sheet(book, DEPARTMENTS) else {
         return out;
     };
-    let columns = [
-        required("部门名称"),
-        required("类别"),
-        optional("负责人"),
-        optional("简称"),
-        optional(FORMER_NAME),
-    ];
+    let columns = input_format::departments::COLUMNS.map(|c| c.header());
     let Some(table) = ctx.table(book, sheet, &columns) else {
         return out;
     };
@@ -140,8 +135,7 @@ pub(super) fn departments(ctx: &mut Ctx, book: &Workbook) -> Departments {
 
 pub(super) fn leadership(ctx: &mut Ctx, book: &Workbook) -> Option<Vec<Leader>> {
     let sheet = ctx.required_sheet(book, LEADERSHIP)?;
-    let table =
-        ctx.table(book, sheet, &[required("小组职务"), required("姓名"), required("职务")])?;
+    let table = ctx.table(book, sheet, &input_format::leadership::COLUMNS.map(|c| c.header()))?;
     let mut leaders = Vec::new();
     let mut failed = false;
     let mut seen: BTreeMap<String, CellRef> = BTreeMap::new();
@@ -263,15 +257,7 @@ pub(super) fn groups(ctx: &mut Ctx, book: &Workbook, departments: &Departments) 
     let Some(sheet) = ctx.required_sheet(book, GROUPS) else {
         return out;
     };
-    let columns = [
-        required("考评组"),
-        required("考评对象"),
-        required("小组职务"),
-        required("姓名"),
-        required("职务"),
-        optional("所在部门"),
-        optional("联系电话"),
-    ];
+    let columns = input_format::groups::COLUMNS.map(|c| c.header());
     let Some(table) = ctx.table(book, sheet, &columns) else {
         return out;
     };

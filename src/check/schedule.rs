@@ -9,8 +9,9 @@ use super::org::Departments;
 use super::sheets::SCHEDULE;
 use super::{Ctx, Found};
 use crate::finding::CellRef;
+use crate::input_format::{self, schedule};
 use crate::model::{DeptId, Slot, full_date};
-use crate::workbook::{Workbook, optional, required};
+use crate::workbook::Workbook;
 
 pub(super) fn check(
     ctx: &mut Ctx,
@@ -19,8 +20,7 @@ pub(super) fn check(
     window: Option<(NaiveDate, NaiveDate)>,
 ) -> Option<Vec<Slot>> {
     let sheet = ctx.required_sheet(book, SCHEDULE)?;
-    let columns =
-        [required("类别"), required("部门"), required("日期"), required("时间"), optional("地点")];
+    let columns = input_format::schedule::COLUMNS.map(|c| c.header());
     let table = ctx.table(book, sheet, &columns)?;
     let mut slots = Vec::new();
     let mut failed = false;
@@ -28,31 +28,31 @@ pub(super) fn check(
     let mut all_lists_read = true;
     let mut placed: BTreeMap<DeptId, CellRef> = BTreeMap::new();
     for row in table.rows() {
-        let category = ctx.ok(row.required_text("类别")).and_then(|typed| {
+        let category = ctx.ok(row.required_text(schedule::CATEGORY)).and_then(|typed| {
             match departments.find_category(&typed) {
                 Found::Yes(id) => Some(id),
                 Found::No => {
                     let message = msg::not_a_category(&typed, &departments.category_list());
-                    ctx.error(row.location("类别"), message);
+                    ctx.error(row.location(schedule::CATEGORY), message);
                     None
                 }
                 Found::Broken => None,
             }
         });
-        let names = ctx.ok(row.list("部门"));
+        let names = ctx.ok(row.list(schedule::DEPARTMENTS));
         if names.as_ref().is_some_and(Vec::is_empty) {
-            ctx.error(row.location("部门"), msg::no_departments());
+            ctx.error(row.location(schedule::DEPARTMENTS), msg::no_departments());
         }
-        let date = ctx.ok(row.required_date("日期"));
-        let time = ctx.ok(row.required_time("时间"));
-        let place = ctx.ok(row.text("地点"));
+        let date = ctx.ok(row.required_date(schedule::DATE));
+        let time = ctx.ok(row.required_time(schedule::TIME));
+        let place = ctx.ok(row.text(schedule::PLACE));
         let mut row_ok = category.is_some() && date.is_some() && time.is_some() && place.is_some();
 
         if let (Some(date), Some((start, end))) = (date, window)
             && (date < start || date > end)
         {
             let message = msg::outside_window(date, start, end);
-            ctx.error(row.location("日期"), message);
+            ctx.error(row.location(schedule::DATE), message);
             row_ok = false;
         }
 
@@ -61,14 +61,14 @@ pub(super) fn check(
             failed = true;
             continue;
         };
-        let here = row.cell("部门");
+        let here = row.cell(schedule::DEPARTMENTS);
         let mut ids = Vec::new();
         for name in &names {
             let id = match departments.find(name) {
                 Found::Yes(id) => id,
                 Found::No => {
                     let message = super::msg::unknown_department(name, departments.suggest(name));
-                    ctx.error(row.location("部门"), message);
+                    ctx.error(row.location(schedule::DEPARTMENTS), message);
                     row_ok = false;
                     continue;
                 }
@@ -79,7 +79,10 @@ pub(super) fn check(
             };
             let dept = departments.get(id);
             if let Some(&first) = placed.get(&id) {
-                ctx.error(row.location("部门"), msg::placed_twice(&dept.name, first, here));
+                ctx.error(
+                    row.location(schedule::DEPARTMENTS),
+                    msg::placed_twice(&dept.name, first, here),
+                );
                 row_ok = false;
                 continue;
             }
@@ -92,7 +95,7 @@ pub(super) fn check(
                     departments.category_name(dept.category),
                     departments.category_name(category),
                 );
-                ctx.error(row.location("部门"), message);
+                ctx.error(row.location(schedule::DEPARTMENTS), message);
                 row_ok = false;
             }
             ids.push(id);
@@ -104,7 +107,7 @@ pub(super) fn check(
                 date,
                 time,
                 place,
-                origin: row.origin("部门"),
+                origin: row.origin(schedule::DEPARTMENTS),
             }),
             _ => failed = true,
         }

@@ -13,11 +13,12 @@ use super::org::{Departments, Groups};
 use super::sheets::SCORES;
 use super::{Ctx, Found, closest, file_name};
 use crate::finding::Location;
+use crate::input_format::{self, scores};
 use crate::model::{
     Applies, DeptId, IndicatorId, MemberId, MemberRole, Origin, Points, Score, ScoreEntry,
     ScoreError,
 };
-use crate::workbook::{Table, TableRow, Workbook, optional, required};
+use crate::workbook::{Table, TableRow, Workbook};
 
 /// A score's identity: the same triple twice is a duplicate.
 type Key = (DeptId, IndicatorId, MemberId);
@@ -43,13 +44,7 @@ pub(super) fn check(
         accepted: Vec::new(),
         any_score: false,
     };
-    let columns = [
-        required("部门"),
-        required("指标编号"),
-        required("考评人"),
-        required("得分"),
-        optional("备注"),
-    ];
+    let columns = input_format::scores::COLUMNS.map(|c| c.header());
     for book in sources {
         let Some(sheet) = book.sheet(SCORES) else {
             continue;
@@ -58,7 +53,7 @@ pub(super) fn check(
             continue;
         };
         if !indicators.present {
-            if table.rows().any(|row| !row.is_empty("得分")) {
+            if table.rows().any(|row| !row.is_empty(scores::SCORE)) {
                 ctx.error(Location::sheet(&book.path, &sheet.name), msg::no_indicators());
             }
             continue;
@@ -137,12 +132,12 @@ impl State<'_> {
     }
 
     fn read_row(&mut self, ctx: &mut Ctx, row: &TableRow<'_>) {
-        let dept = ctx.ok(row.required_text("部门"));
-        let code = ctx.ok(row.required_text("指标编号"));
-        let who = ctx.ok(row.required_text("考评人"));
-        let has_score = !row.is_empty("得分");
-        let points = ctx.ok(row.points("得分")).flatten();
-        let note = ctx.ok(row.text("备注"));
+        let dept = ctx.ok(row.required_text(scores::DEPARTMENT));
+        let code = ctx.ok(row.required_text(scores::CODE));
+        let who = ctx.ok(row.required_text(scores::EVALUATOR));
+        let has_score = !row.is_empty(scores::SCORE);
+        let points = ctx.ok(row.points(scores::SCORE)).flatten();
+        let note = ctx.ok(row.text(scores::NOTE));
         self.any_score |= has_score;
 
         let dept = dept.and_then(|typed| match self.departments.find(&typed) {
@@ -150,7 +145,7 @@ impl State<'_> {
             Found::No => {
                 let suggestion = self.departments.suggest(&typed);
                 let message = super::msg::unknown_department(&typed, suggestion);
-                ctx.error(row.location("部门"), message);
+                ctx.error(row.location(scores::DEPARTMENT), message);
                 None
             }
             Found::Broken => None,
@@ -158,7 +153,7 @@ impl State<'_> {
         let indicator = code.and_then(|typed| match self.indicators.find(&typed) {
             Found::Yes(id) => Some(id),
             Found::No => {
-                ctx.error(row.location("指标编号"), msg::unknown_indicator(&typed));
+                ctx.error(row.location(scores::CODE), msg::unknown_indicator(&typed));
                 None
             }
             Found::Broken => None,
@@ -169,7 +164,7 @@ impl State<'_> {
         let department = self.departments.get(dept);
         let ind = self.indicators.get(indicator);
         if !ind.applies.includes(department.category) {
-            ctx.error(row.location("指标编号"), self.not_applicable(indicator, dept));
+            ctx.error(row.location(scores::CODE), self.not_applicable(indicator, dept));
             return;
         }
         let Some(group) = self.groups.evaluating(department.category) else {
@@ -191,7 +186,7 @@ impl State<'_> {
                     &others,
                     suggestion,
                 );
-                ctx.error(row.location("考评人"), message);
+                ctx.error(row.location(scores::EVALUATOR), message);
             }
             return;
         };
@@ -201,14 +196,14 @@ impl State<'_> {
         let person = self.groups.member(member);
         if person.role == MemberRole::Coordinator {
             let message = msg::coordinator_scores(&person.name, &self.groups.get(group).name);
-            ctx.error(row.location("考评人"), message);
+            ctx.error(row.location(scores::EVALUATOR), message);
             return;
         }
         if person.home_dept == Some(dept) {
-            ctx.error(row.location("得分"), msg::recused(&person.name, &department.name));
+            ctx.error(row.location(scores::SCORE), msg::recused(&person.name, &department.name));
             return;
         }
-        let origin = row.origin("得分");
+        let origin = row.origin(scores::SCORE);
         if let Some(first) = self.seen.get(&(dept, indicator, member)) {
             let message = msg::duplicate(
                 &department.name,

@@ -7,32 +7,16 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use kaoping::build::{
-    BuildError, BuildOptions, Built, Cache, Progress, TYPST_DIR, build, input_dirs, read_inputs,
+    BuildError, BuildOptions, BuildProgress, Built, Cache, TYPST_DIR, build, input_dirs,
+    read_inputs,
 };
 use kaoping::render::OutputFile;
-use kaoping::render::engine::{Engine, EngineOptions};
-use kaoping::render::fonts::{FontOptions, default_font_dir};
+use kaoping::render::engine::Engine;
 use kaoping::write::{Sink, Staging, check_output_location};
 
-use super::Status;
-use super::args::{BuildArgs, EngineArgs};
-use super::report::{print_error, print_findings, summary_line};
-
-pub fn font_options(args: &EngineArgs) -> FontOptions {
-    FontOptions {
-        dir: args.fonts.clone().unwrap_or_else(default_font_dir),
-        roles: args.font_roles.clone(),
-        system: !args.no_system_fonts,
-    }
-}
-
-pub fn engine_options(args: &EngineArgs) -> EngineOptions {
-    let templates = args.templates.clone().or_else(|| {
-        let local = PathBuf::from("templates");
-        local.is_dir().then_some(local)
-    });
-    EngineOptions { fonts: font_options(args), templates }
-}
+use super::report::print_findings;
+use crate::args::BuildArgs;
+use crate::front::Error;
 
 /// Routes typst sources to the `--emit-typst` folder and everything else to the output.
 struct Split<'a> {
@@ -52,59 +36,33 @@ impl Sink for Split<'_> {
     }
 }
 
-pub fn run(args: &BuildArgs) -> Status {
-    let engine = match Engine::new(&engine_options(&args.engine)) {
-        Ok(engine) => engine,
-        Err(error) => {
-            print_error(error);
-            return Status::Failed;
-        }
-    };
+pub fn run(args: &BuildArgs) -> Result<(), Error> {
+    let engine = Engine::new(&args.engine.engine_options())?;
     run_with(args, &engine, None)
 }
 
 /// One build with an engine that may outlive it (`watch` keeps its fonts loaded), reusing
 /// the files of earlier builds kept in `cache`.
-pub fn run_with(args: &BuildArgs, engine: &Engine, cache: Option<&Arc<Cache>>) -> Status {
+pub fn run_with(
+    args: &BuildArgs,
+    engine: &Engine,
+    cache: Option<&Arc<Cache>>,
+) -> Result<(), Error> {
     let started = Instant::now();
     let paths = args.input.paths();
     let quiet = args.verbosity.quiet;
     let mut dirs = input_dirs(&paths);
-    if let Err(error) = check_output_location(&args.output, &dirs) {
-        print_error(error);
-        return Status::Failed;
-    }
+    check_output_location(&args.output, &dirs)?;
     if let Some(emit) = &args.emit_typst {
         dirs.push(args.output.clone());
-        if let Err(error) = check_output_location(emit, &dirs) {
-            print_error(error);
-            return Status::Failed;
-        }
+        check_output_location(emit, &dirs)?;
     }
-    let books = match read_inputs(&paths) {
-        Ok(books) => books,
-        Err(error) => {
-            print_error(error);
-            return Status::Unreadable;
-        }
-    };
-    let docs = match Staging::new(&args.output) {
-        Ok(s) => s,
-        Err(error) => {
-            print_error(error);
-            return Status::Failed;
-        }
-    };
-    let typst = match args.emit_typst.as_deref().map(staging_with_lib(engine)).transpose() {
-        Ok(t) => t,
-        Err(error) => {
-            print_error(error);
-            return Status::Failed;
-        }
-    };
+    let books = read_inputs(&paths)?;
+    let docs = Staging::new(&args.output)?;
+    let typst = args.emit_typst.as_deref().map(|dir| staging_with_lib(engine, dir)).transpose()?;
 
     let bar = progress_bar(quiet);
-    let on_progress = |p: Progress| {
+    let on_progress = |p: BuildProgress| {
         if let Some(bar) = &bar {
             bar.set_length(p.total as u64);
             bar.set_position(p.done as u64);
@@ -125,57 +83,46 @@ pub fn run_with(args: &BuildArgs, engine: &Engine, cache: Option<&Arc<Cache>>) -
         bar.finish_and_clear();
     }
 
-    match result {
-        Ok(built) => {
-            print_findings(&built.findings, quiet);
-            if args.verbosity.verbose {
-                for warning in &built.typst_warnings {
-                    eprintln!("typst {warning}");
-                }
-                let t = &built.timings;
-                eprintln!(
-                    "用时：检查 {:.0} 毫秒，计分 {:.0} 毫秒，排版 {:.0} 毫秒",
-                    t.check.as_secs_f64() * 1e3,
-                    t.score.as_secs_f64() * 1e3,
-                    t.render.as_secs_f64() * 1e3
-                );
-            }
-            if let Err(error) = docs.commit() {
-                print_error(error);
-                return Status::Failed;
-            }
-            if let Some(typst) = typst
-                && let Err(error) = typst.commit()
-            {
-                print_error(error);
-                return Status::Failed;
-            }
-            if !built.scored && !quiet {
-                eprintln!("提示：工作簿中没有指标或评分，只生成了实施方案和工作安排表。");
-            }
-            if !quiet {
-                eprintln!(
-                    "已生成 {} 个文件（{}/{}），用时 {:.1} 秒；{}",
-                    built.files,
-                    args.output.display(),
-                    cache.map(|_| reuse_note(&built)).unwrap_or_default(),
-                    started.elapsed().as_secs_f64(),
-                    summary_line(&built.findings)
-                );
-            }
-            Status::Ok
-        }
-        Err(BuildError::Input { findings }) => {
+    let built = match result {
+        Ok(built) => built,
+        Err(BuildError::Input { findings, .. }) => {
             print_findings(&findings, quiet);
-            eprintln!("{}；未生成任何文件，输出目录保持不变。", summary_line(&findings));
-            Status::Failed
+            let consequence = "未生成任何文件，输出目录保持不变。";
+            return Err(Error::Input { summary: findings.summary_line(), consequence });
         }
-        Err(error) => {
-            print_error(error);
-            eprintln!("未生成任何文件，输出目录保持不变。");
-            Status::Failed
+        Err(error) => return Err(error.into()),
+    };
+    print_findings(&built.findings, quiet);
+    if args.verbosity.verbose {
+        for warning in &built.typst_warnings {
+            eprintln!("typst {warning}");
         }
+        let t = &built.timings;
+        eprintln!(
+            "用时：检查 {:.0} 毫秒，计分 {:.0} 毫秒，排版 {:.0} 毫秒",
+            t.check.as_secs_f64() * 1e3,
+            t.score.as_secs_f64() * 1e3,
+            t.render.as_secs_f64() * 1e3
+        );
     }
+    docs.commit()?;
+    if let Some(typst) = typst {
+        typst.commit()?;
+    }
+    if !built.scored && !quiet {
+        eprintln!("提示：工作簿中没有指标或评分，只生成了实施方案和工作安排表。");
+    }
+    if !quiet {
+        eprintln!(
+            "已生成 {} 个文件（{}/{}），用时 {:.1} 秒；{}",
+            built.files,
+            args.output.display(),
+            cache.map(|_| reuse_note(&built)).unwrap_or_default(),
+            started.elapsed().as_secs_f64(),
+            built.findings.summary_line()
+        );
+    }
+    Ok(())
 }
 
 /// `；其中 3 个重新生成，29 个沿用上次结果`: how much of the last build a cached build kept.
@@ -184,18 +131,14 @@ fn reuse_note(built: &Built) -> String {
 }
 
 /// The `--emit-typst` folder, pre-filled with the style library every source imports.
-fn staging_with_lib(
-    engine: &Engine,
-) -> impl Fn(&Path) -> Result<Staging, Box<dyn std::fmt::Display>> + '_ {
-    move |dir| {
-        let staging = Staging::new(dir).map_err(|e| Box::new(e) as Box<dyn std::fmt::Display>)?;
-        for (path, bytes) in engine.lib_files() {
-            staging
-                .put(OutputFile { path: PathBuf::from(path), bytes: bytes.to_vec() })
-                .map_err(|e| Box::new(e) as Box<dyn std::fmt::Display>)?;
-        }
-        Ok(staging)
+fn staging_with_lib(engine: &Engine, dir: &Path) -> Result<Staging, Error> {
+    let staging = Staging::new(dir)?;
+    for (path, bytes) in engine.lib_files() {
+        staging
+            .put(OutputFile { path: PathBuf::from(path), bytes: bytes.to_vec() })
+            .map_err(Error::EmitTypst)?;
     }
+    Ok(staging)
 }
 
 fn progress_bar(quiet: bool) -> Option<ProgressBar> {

@@ -3,23 +3,17 @@
 use kaoping::build::read_inputs;
 use kaoping::check::check;
 
-use super::Status;
-use super::args::CheckArgs;
-use super::report::{print_error, print_findings, summary_line};
+use super::report::print_findings;
+use crate::args::CheckArgs;
+use crate::front::Error;
 
-pub fn run(args: &CheckArgs) -> Status {
-    let books = match read_inputs(&args.input.paths()) {
-        Ok(books) => books,
-        Err(error) => {
-            print_error(error);
-            return Status::Unreadable;
-        }
-    };
+pub fn run(args: &CheckArgs) -> Result<(), Error> {
+    let books = read_inputs(&args.input.paths())?;
     let checked = check(&books);
     print_findings(&checked.findings, args.verbosity.quiet);
     let files: Vec<String> = books.iter().map(|b| b.path.display().to_string()).collect();
     if !args.verbosity.quiet {
-        eprintln!("检查了 {}：{}", files.join("、"), summary_line(&checked.findings));
+        eprintln!("检查了 {}：{}", files.join("、"), checked.findings.summary_line());
     }
-    if checked.findings.has_errors() { Status::Failed } else { Status::Ok }
+    if checked.findings.has_errors() { Err(Error::Reported) } else { Ok(()) }
 }

@@ -2,18 +2,11 @@
 
 use kaoping::render::fonts::Fonts;
 
-use super::Status;
-use super::args::FontArgs;
-use super::report::print_error;
+use crate::args::FontArgs;
+use crate::front::Error;
 
-pub fn run(args: &FontArgs) -> Status {
-    let fonts = match Fonts::load(&super::build::font_options(&args.engine)) {
-        Ok(fonts) => fonts,
-        Err(error) => {
-            print_error(error);
-            return Status::Failed;
-        }
-    };
+pub fn run(args: &FontArgs) -> Result<(), Error> {
+    let fonts = Fonts::load(&args.engine.font_options())?;
     for role in fonts.roles() {
         let chosen = &role.families[0];
         let origin = if fonts.is_bundled(chosen) { "随附字体" } else { "系统字体" };
@@ -25,5 +18,5 @@ pub fn run(args: &FontArgs) -> Status {
             println!("    未安装：{}", role.missing.join("、"));
         }
     }
-    Status::Ok
+    Ok(())
 }

@@ -6,13 +6,12 @@ use std::path::{Path, PathBuf};
 use chrono::Datelike;
 use kaoping::forms::blank_workbook;
 
-use super::Status;
-use super::args::InitArgs;
-use super::report::print_error;
+use crate::args::InitArgs;
+use crate::front::Error;
 
 const DEFAULT_NAME: &str = "新年度.xlsx";
 
-pub fn run(args: &InitArgs) -> Status {
+pub fn run(args: &InitArgs) -> Result<(), Error> {
     let path = match &args.path {
         None => Path::new("input").join(DEFAULT_NAME),
         Some(dir) if dir.is_dir() => dir.join(DEFAULT_NAME),
@@ -20,32 +19,17 @@ pub fn run(args: &InitArgs) -> Status {
     };
     let is_xlsx = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
     if !is_xlsx {
-        print_error(format!("{}：文件名应以 .xlsx 结尾", path.display()));
-        return Status::Failed;
+        return Err(Error::NotXlsx(path));
     }
     if path.exists() {
-        refuse(&path);
-        return Status::Failed;
+        return Err(Error::WouldOverwrite(path));
     }
     let year = args.year.unwrap_or_else(current_year);
-    let bytes = match blank_workbook(year) {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            print_error(format!("生成工作簿失败：{error}"));
-            return Status::Failed;
-        }
-    };
-    match write_new(&path, &bytes) {
-        Ok(()) => {}
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-            refuse(&path);
-            return Status::Failed;
-        }
-        Err(error) => {
-            print_error(format!("无法写入 {}：{error}", path.display()));
-            return Status::Failed;
-        }
-    }
+    let bytes = blank_workbook(year).map_err(Error::BlankWorkbook)?;
+    write_new(&path, &bytes).map_err(|source| match source.kind() {
+        std::io::ErrorKind::AlreadyExists => Error::WouldOverwrite(path.clone()),
+        _ => Error::WriteFile { file: path.display().to_string(), source },
+    })?;
     let shown = path.display();
     eprintln!("已新建 {shown}（{year} 年度，空白工作簿）。接下来：");
     eprintln!("  1. 用 Excel 或 WPS 打开，先看“说明”工作表；各表灰色斜体的行为示例，");
@@ -55,14 +39,7 @@ pub fn run(args: &InitArgs) -> Status {
     eprintln!("  2. kaoping check {shown}          检查填写是否有误");
     eprintln!("  3. kaoping forms {shown}          为各考评组生成评分表");
     eprintln!("  4. kaoping build {shown} 评分表/  收回评分表后生成全部文件");
-    Status::Ok
-}
-
-fn refuse(path: &Path) {
-    print_error(format!(
-        "{} 已存在，kaoping init 不会覆盖已有文件；请换一个文件名，或先移走原文件",
-        path.display()
-    ));
+    Ok(())
 }
 
 /// Writes the file complete or not at all, and never over a file that appeared meanwhile:

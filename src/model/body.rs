@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use super::{DocumentInfo, GroupId, Origin, clock_time, full_date};
+use crate::input_format::info;
 
 /// The paragraphs of the body, in order; never empty.
 #[derive(Debug, Clone, Serialize)]
@@ -136,7 +137,7 @@ pub enum Fact {
 /// The keys of 文件信息 that are placeholders of their own name (`单位简称` among them, also
 /// derived when not typed): all but the one naming an input file.
 pub fn info_keys() -> impl Iterator<Item = &'static str> {
-    super::INFO_FACTS.iter().map(|&(key, _)| key).filter(|&key| key != super::LAST_YEAR_FACT)
+    info::FACTS.iter().map(|f| f.key).filter(|&key| key != info::LAST_YEAR)
 }
 
 const COMPUTED: [(&str, Fact); 7] = [

@@ -29,7 +29,7 @@ use crate::model::Plan;
 
 /// Whether a build made a file or took it from the [`Cache`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Outcome {
+pub enum CacheOutcome {
     /// Typeset (or, for the workbook, written) by this build.
     Made,
     /// The same bytes as an earlier build's, reused.
@@ -108,17 +108,21 @@ pub(crate) struct Session<'a> {
 impl Session<'_> {
     /// The PDF of `doc`: the cached one when an earlier build typeset the same thing with
     /// the same engine, else freshly typeset (and kept for the next build).
-    pub fn pdf(&self, engine: &Engine, doc: PdfDoc) -> Result<(RenderedPdf, Outcome), RenderError> {
+    pub fn pdf(
+        &self,
+        engine: &Engine,
+        doc: PdfDoc,
+    ) -> Result<(RenderedPdf, CacheOutcome), RenderError> {
         let key = pdf_key(engine, &doc);
         if let Some((bytes, warnings)) = self.take(key) {
             let file = OutputFile { path: doc.stem.with_extension("pdf"), bytes };
             let source = TypstSource { path: doc.stem, text: doc.source };
             let reused = RenderedPdf { file, source, warnings, pages: None, preview: None };
-            return Ok((reused, Outcome::Reused));
+            return Ok((reused, CacheOutcome::Reused));
         }
         let rendered = doc.compile(engine)?;
         self.keep(key, rendered.file.bytes.clone(), rendered.warnings.clone());
-        Ok((rendered, Outcome::Made))
+        Ok((rendered, CacheOutcome::Made))
     }
 
     /// The summary workbook for `plan` and `findings`: cached, or made by `make`.
@@ -127,15 +131,15 @@ impl Session<'_> {
         plan: &Plan,
         findings: &[Finding],
         make: impl FnOnce() -> Result<Vec<u8>, E>,
-    ) -> Result<(Vec<u8>, Outcome), E> {
+    ) -> Result<(Vec<u8>, CacheOutcome), E> {
         // A plan that cannot be fingerprinted is simply not cached.
         let Some(key) = workbook_key(plan, findings) else { return make().map(made) };
         if let Some((bytes, _)) = self.take(key) {
-            return Ok((bytes, Outcome::Reused));
+            return Ok((bytes, CacheOutcome::Reused));
         }
         let bytes = make()?;
         self.keep(key, bytes.clone(), Vec::new());
-        Ok((bytes, Outcome::Made))
+        Ok((bytes, CacheOutcome::Made))
     }
 
     /// Ends a successful build: entries no document of this build used are dropped, so
@@ -159,8 +163,8 @@ impl Session<'_> {
     }
 }
 
-fn made(bytes: Vec<u8>) -> (Vec<u8>, Outcome) {
-    (bytes, Outcome::Made)
+fn made(bytes: Vec<u8>) -> (Vec<u8>, CacheOutcome) {
+    (bytes, CacheOutcome::Made)
 }
 
 /// Feeds a fingerprint; every variable-length part is prefixed by its length, so no two

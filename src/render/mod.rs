@@ -10,7 +10,7 @@ pub mod fonts;
 pub mod glyphs;
 pub mod inspect;
 pub mod markup;
-pub mod scores;
+pub mod result_docs;
 pub mod templates;
 pub mod title;
 pub mod xlsx;
@@ -51,7 +51,9 @@ pub struct RenderedPdf {
     pub preview: Option<Vec<u8>>,
 }
 
-/// The documents a build renders; the notice and schedule need only the plan.
+/// The documents made from the plan alone, before any score: the notice and the schedule
+/// table. The score documents (reports, summary) are in [`result_docs`], the summary
+/// workbook in [`xlsx`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocKind {
     Notice,

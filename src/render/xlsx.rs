@@ -17,7 +17,7 @@ use crate::finding::{Finding, Severity};
 use crate::model::{AdjustmentKind, Origin, Plan, Points};
 use crate::score::{GradeState, Results, Versus};
 use crate::summary_format::{self as format, columns, sheets, version};
-use crate::xlsx_cells::{display_width, excel_date};
+use crate::xlsx_cells::{display_width, excel_date, wrapped_lines};
 
 /// The font office PCs with Chinese Windows or WPS all have.
 const FONT: &str = "等线";
@@ -178,10 +178,10 @@ impl Table<'_> {
     }
 }
 
-/// How many lines a text takes in a column of `width` units.
+/// How many lines a text takes in a column of `width` units, of which the cell's padding
+/// takes one.
 fn lines(s: &str, width: usize) -> usize {
-    let usable = width.saturating_sub(1).max(1);
-    s.split('\n').map(|part| display_width(part).div_ceil(usable).max(1)).sum()
+    wrapped_lines(s, width.saturating_sub(1))
 }
 
 fn base_format() -> Format {

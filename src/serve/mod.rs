@@ -8,25 +8,23 @@
 //! isolation without hand-written protocol code. Typesetting is blocking work and runs on
 //! blocking threads, never on the async workers.
 
-mod jobs;
 mod page;
 mod routes;
+mod uploads;
 mod workspace;
 
 use std::net::{IpAddr, SocketAddr, TcpListener};
-use std::path::PathBuf;
+use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kaoping::render::engine::{Engine, EngineOptions};
+use kaoping::watch::{Changes, Round, rebuild_on_change};
 use tokio::sync::{Semaphore, watch};
 
-use crate::cli::Status;
-use crate::cli::args::ServeArgs;
-use crate::cli::build::engine_options;
-use crate::cli::report::print_error;
-use crate::cli::watch::Changes;
-use jobs::Jobs;
+use crate::args::ServeArgs;
+use crate::front::{Error, announce_rebuild, list_paths, print_error};
+use uploads::Uploads;
 use workspace::Workspace;
 
 /// Pixels per point of the first-page pictures: an A4 page becomes 238 × 337 px, enough
@@ -43,7 +41,7 @@ pub struct App {
     engine_options: EngineOptions,
     threads: usize,
     watched: Arc<Workspace>,
-    jobs: Jobs,
+    uploads: Uploads,
     job_slots: Arc<Semaphore>,
     /// Flips to `true` on Ctrl-C or SIGTERM: open event streams end, so the server can stop.
     shutdown: watch::Receiver<bool>,
@@ -56,83 +54,52 @@ impl App {
     }
 }
 
-pub fn run(args: &ServeArgs) -> Status {
-    let options = engine_options(&args.engine);
-    let engine = match Engine::new(&options) {
-        Ok(engine) => engine.with_previews(PREVIEW_SCALE),
-        Err(error) => {
-            print_error(error);
-            return Status::Failed;
-        }
-    };
-    let listener = match bind(args.host, args.port) {
-        Ok(listener) => listener,
-        Err(error) => {
-            print_error(error);
-            return Status::Failed;
-        }
-    };
+pub fn run(args: &ServeArgs) -> Result<(), Error> {
+    let options = args.engine.engine_options();
+    let engine = Engine::new(&options)?.with_previews(PREVIEW_SCALE);
+    let listener = bind(args.host, args.port)?;
     // Owned here, not by the shared state, so it is removed on exit even while the
     // watcher thread still holds the state.
-    let uploads = match tempfile::Builder::new().prefix("kaoping-uploads-").tempdir() {
-        Ok(dir) => dir,
-        Err(error) => {
-            print_error(format!("无法创建存放上传文件的临时文件夹：{error}"));
-            return Status::Failed;
-        }
-    };
+    let upload_dir =
+        tempfile::Builder::new().prefix("kaoping-uploads-").tempdir().map_err(Error::Uploads)?;
     let inputs = args.input.paths();
     let mut watched_paths = inputs.clone();
     watched_paths.extend(options.templates.clone());
     // A missing input folder is reported on the page (and uploads still work), not a
     // reason to refuse to start.
     watched_paths.retain(|p| p.exists());
-    let changes = match Changes::new(&watched_paths, options.templates.clone(), None) {
-        Ok(changes) => changes,
-        Err(error) => {
-            print_error(error);
-            return Status::Failed;
-        }
-    };
+    let changes = Changes::new(&watched_paths, options.templates.clone(), None)?;
     let (stop, shutdown) = watch::channel(false);
     let app = Arc::new(App {
         engine: Mutex::new(Arc::new(engine)),
         engine_options: options,
         threads: args.jobs,
         watched: Arc::new(Workspace::rebuilt_on_save(inputs)),
-        jobs: Jobs::new(uploads.path().to_path_buf()),
+        uploads: Uploads::new(upload_dir.path().to_path_buf()),
         job_slots: Arc::new(Semaphore::new(PARALLEL_JOBS)),
         shutdown,
         templates: page::templates(),
     });
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            print_error(format!("无法启动网页服务：{error}"));
-            return Status::Failed;
-        }
-    };
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(Error::Runtime)?;
     let url = page_url(&listener);
-    let status = runtime.block_on(async {
-        let listener = match listener
+    let served = runtime.block_on(async {
+        let listener = listener
             .set_nonblocking(true)
             .and_then(|()| tokio::net::TcpListener::from_std(listener))
-        {
-            Ok(listener) => listener,
-            Err(error) => {
-                print_error(format!("无法启动网页服务：{error}"));
-                return Status::Failed;
-            }
-        };
+            .map_err(Error::Runtime)?;
         println!("kaoping 网页已启动：{url}");
         if watched_paths.is_empty() {
             println!(
                 "找不到 {}；可以在网页上上传工作簿。按 Ctrl+C 退出。",
-                list(&app.watched.inputs)
+                list_paths(&app.watched.inputs)
             );
         } else {
-            println!("正在监视 {}；保存后网页自动更新。按 Ctrl+C 退出。", list(&watched_paths));
+            println!(
+                "正在监视 {}；保存后网页自动更新。按 Ctrl+C 退出。",
+                list_paths(&watched_paths)
+            );
         }
         if args.host.is_unspecified() {
             println!("局域网内的其他电脑可用本机的 IP 地址打开（端口 {}）。", port_of(&url));
@@ -144,28 +111,24 @@ pub fn run(args: &ServeArgs) -> Status {
             print_error(format!("无法打开浏览器（{error}）；请手动打开 {url}"));
         }
         let router = routes::router(Arc::clone(&app));
-        let served = axum::serve(listener, router).with_graceful_shutdown(async move {
-            wait_for_signal().await;
-            let _ = stop.send(true);
-        });
-        match served.await {
-            Ok(()) => Status::Ok,
-            Err(error) => {
-                print_error(format!("网页服务出错：{error}"));
-                Status::Failed
-            }
-        }
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                wait_for_signal().await;
+                let _ = stop.send(true);
+            })
+            .await
+            .map_err(Error::Serve)
     });
     // A build still running on a blocking thread must not keep the process alive.
     runtime.shutdown_timeout(Duration::from_secs(1));
     drop(app);
-    drop(uploads);
+    drop(upload_dir);
     println!("kaoping 网页已退出。");
-    status
+    served
 }
 
 /// The listener on the first free port from `port` on (`0`: any free port).
-fn bind(host: IpAddr, port: u16) -> Result<TcpListener, String> {
+fn bind(host: IpAddr, port: u16) -> Result<TcpListener, Error> {
     let mut last = None;
     for attempt in 0..PORT_ATTEMPTS {
         let Some(candidate) = port.checked_add(attempt) else { break };
@@ -174,13 +137,11 @@ fn bind(host: IpAddr, port: u16) -> Result<TcpListener, String> {
             Err(error) if error.kind() == std::io::ErrorKind::AddrInUse && port != 0 => {
                 last = Some(error);
             }
-            Err(error) => return Err(format!("无法在 {host}:{candidate} 上启动网页服务：{error}")),
+            Err(source) => return Err(Error::Bind { host, port: candidate, source }),
         }
     }
-    let error = last.map(|e| e.to_string()).unwrap_or_default();
-    Err(format!(
-        "端口 {port} 起的 {PORT_ATTEMPTS} 个端口都被占用（{error}）；请用 --port 指定其他端口"
-    ))
+    let last = last.map(|e| e.to_string()).unwrap_or_default();
+    Err(Error::PortsTaken { port, attempts: PORT_ATTEMPTS, last })
 }
 
 fn page_url(listener: &TcpListener) -> String {
@@ -198,44 +159,38 @@ fn port_of(url: &str) -> &str {
     url.trim_end_matches('/').rsplit(':').next().unwrap_or("")
 }
 
-fn list(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("、")
-}
-
 /// Builds the watched workbooks now and after every save, on a thread of its own: the
-/// watcher blocks, and so does typesetting.
+/// watcher blocks, and so does typesetting. Uploads made after a template reload are built
+/// with the reloaded engine.
 fn spawn_watch(app: Arc<App>, changes: Changes) {
     std::thread::spawn(move || {
-        rebuild_watched(&app);
-        while let Some(change) = changes.next() {
+        let templates = app.engine_options.templates.clone();
+        rebuild_on_change(app.engine(), templates.as_deref(), changes, |round| {
             if *app.shutdown.borrow() {
-                break;
+                return ControlFlow::Break(());
             }
-            if change.templates {
-                let reloaded =
-                    app.engine().reload_templates(app.engine_options.templates.as_deref());
-                match reloaded {
-                    Ok(engine) => {
-                        *app.engine.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(engine)
-                    }
-                    Err(error) => print_error(error),
+            match round {
+                Round::Build(engine) => {
+                    *app.engine.lock().unwrap_or_else(|e| e.into_inner()) = Arc::clone(engine);
+                    rebuild_watched(&app, engine);
                 }
+                Round::TemplatesFailed(error) => print_error(error),
             }
-            rebuild_watched(&app);
-        }
+            ControlFlow::Continue(())
+        });
     });
 }
 
-fn rebuild_watched(app: &App) {
-    eprintln!("[{}] 重新生成……", chrono::Local::now().format("%H:%M:%S"));
-    app.watched.rebuild(&app.engine(), app.threads);
+fn rebuild_watched(app: &App, engine: &Engine) {
+    announce_rebuild();
+    app.watched.rebuild(engine, app.threads);
     let snapshot = app.watched.snapshot();
     match &snapshot.error {
         Some(error) => print_error(error),
         None => eprintln!(
             "[{}] {}",
             chrono::Local::now().format("%H:%M:%S"),
-            crate::cli::report::summary_line(&snapshot.findings)
+            snapshot.findings.summary_line()
         ),
     }
 }

@@ -9,7 +9,6 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use super::workspace::{Snapshot, Workspace};
-use crate::cli::report::grouped;
 
 /// The most bytes one upload request may carry.
 pub const UPLOAD_LIMIT: usize = 50 * 1024 * 1024;
@@ -108,7 +107,8 @@ struct Progress {
 impl View {
     pub fn new(workspace: &Workspace, snapshot: &Snapshot, job: Option<&str>) -> Self {
         let findings = &snapshot.findings;
-        let finding_files = grouped(findings, false)
+        let finding_files = findings
+            .grouped(false)
             .into_iter()
             .map(|(file, sheets)| FileView {
                 name: file

@@ -18,13 +18,11 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use futures_util::Stream;
-use kaoping::build::read_inputs;
-use kaoping::check::check;
-use kaoping::forms::score_forms;
+use kaoping::blank_forms::{FormsError, blank_forms};
 
 use super::App;
-use super::jobs::Refused;
 use super::page::{UPLOAD_LIMIT, View};
+use super::uploads::Refused;
 use super::workspace::Workspace;
 
 /// The parameters of a matched route (`id`, `path`); empty for `/`. `None` when they do
@@ -59,7 +57,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/jobs/{id}", get(page))
         .route(
             "/jobs",
-            // One more byte than the limit lets the handler tell "too large" apart.
+            // A declared length over the limit is refused before reading; a body that
+            // grows past it while streaming fails mid-read, and `upload` reports both as
+            // too large.
             post(upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .merge(workspace())
@@ -73,7 +73,7 @@ fn workspace_of(app: &App, params: &Params) -> Option<(Arc<Workspace>, Option<St
     let params = params.0.as_ref()?;
     match params.get("id") {
         None => Some((Arc::clone(&app.watched), None)),
-        Some(id) => app.jobs.get(id).map(|job| (job, Some(id.clone()))),
+        Some(id) => app.uploads.get(id).map(|job| (job, Some(id.clone()))),
     }
 }
 
@@ -188,25 +188,26 @@ async fn all_zip(State(app): State<Arc<App>>, params: Params) -> Response {
     zipped(files, "考评文件.zip").await
 }
 
-/// The blank scoring forms, from the workspace's current workbooks, as `kaoping forms`
-/// makes them.
+/// The blank scoring forms, from the workspace's current workbooks: the library job
+/// `kaoping forms` calls, so the same bytes and the same refusals.
 async fn forms_zip(State(app): State<Arc<App>>, params: Params) -> Response {
     let Some((workspace, _)) = workspace_of(&app, &params) else {
         return not_found_page();
     };
-    let inputs = workspace.inputs.clone();
     let made = tokio::task::spawn_blocking(move || {
-        let books = read_inputs(&inputs).map_err(|e| workspace.display_message(&e.to_string()))?;
-        let plan = check(&books).plan.ok_or("工作簿有错误，请先改正后再下载评分表")?;
-        let forms = score_forms(&plan).map_err(|e| format!("生成评分表失败：{e}"))?;
-        if forms.is_empty() {
-            return Err("没有需要评分的考评组（各组都没有评分成员，或没有适用的指标）".into());
-        }
-        Ok::<_, String>(forms.into_iter().map(|f| (f.file_name, Bytes::from(f.bytes))).collect())
+        blank_forms(&workspace.inputs).map_err(|error| match error {
+            FormsError::Read(error) => workspace.display_message(&error.to_string()),
+            // The page lists the errors beside the link; the command line prints them.
+            FormsError::Input { .. } => "工作簿有错误，请先改正后再下载评分表".to_string(),
+            error => error.to_string(),
+        })
     })
     .await;
     match made {
-        Ok(Ok(files)) => zipped(files, "空白评分表.zip").await,
+        Ok(Ok(made)) => {
+            let files = made.forms.into_iter().map(|f| (f.file_name, Bytes::from(f.bytes)));
+            zipped(files.collect(), "空白评分表.zip").await
+        }
         Ok(Err(message)) => conflict(&message),
         Err(_) => conflict("内部错误：生成评分表时程序出错"),
     }
@@ -219,13 +220,13 @@ async fn zipped(files: Vec<(String, Bytes)>, name: &str) -> Response {
     }
 }
 
-/// A zip of the files, byte-identical for the same files: fixed timestamps, given order.
 impl Params {
     fn path(&self) -> Option<&str> {
         self.0.as_ref().and_then(|p| p.get("path")).map(String::as_str)
     }
 }
 
+/// A zip of the files, byte-identical for the same files: fixed timestamps, given order.
 fn zip(files: &[(String, Bytes)]) -> zip::result::ZipResult<Vec<u8>> {
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
@@ -256,7 +257,7 @@ async fn upload(
             message: "请用网页上的上传框选择或拖入文件".to_string(),
         });
     };
-    match app.jobs.receive(multipart).await {
+    match app.uploads.receive(multipart).await {
         Ok((id, workspace)) => {
             let (engine, threads, slots) = (app.engine(), app.threads, Arc::clone(&app.job_slots));
             tokio::spawn(async move {

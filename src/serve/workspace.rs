@@ -1,6 +1,7 @@
 //! A workspace: a set of input workbooks and the last build made from them. The watched
 //! workbooks are one, every upload is another; the page shows one workspace.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -8,9 +9,8 @@ use axum::body::Bytes;
 use kaoping::build::{BuildError, BuildOptions, Cache, build, read_inputs};
 use kaoping::check::Collection;
 use kaoping::finding::Findings;
-use kaoping::render::OutputFile;
 use kaoping::render::engine::Engine;
-use kaoping::write::{Description, Sink};
+use kaoping::write::{Description, MemorySink};
 use tokio::sync::watch;
 
 /// One output as the page offers it.
@@ -128,22 +128,22 @@ impl Workspace {
         self.update(|s| s.building = true);
         // A bug in a stage must not leave the page saying "building" for ever, nor take
         // the server down.
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             self.build_once(engine, threads)
         }))
-        .unwrap_or_else(|_| Outcome {
+        .unwrap_or_else(|_| Attempt {
             error: Some("内部错误：生成时程序出错，请把工作簿发给维护人员".to_string()),
-            ..Outcome::default()
+            ..Attempt::default()
         });
         let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
         self.update(move |s| {
             s.building = false;
             s.checked_at = Some(now.clone());
-            s.workbooks = outcome.workbooks;
-            s.error = outcome.error;
-            s.findings = outcome.findings;
-            s.collection = outcome.collection;
-            match outcome.outputs {
+            s.workbooks = attempt.workbooks;
+            s.error = attempt.error;
+            s.findings = attempt.findings;
+            s.collection = attempt.collection;
+            match attempt.outputs {
                 Some(outputs) => {
                     s.outputs = outputs;
                     s.built_at = Some(now);
@@ -154,45 +154,43 @@ impl Workspace {
         });
     }
 
-    fn build_once(&self, engine: &Engine, threads: usize) -> Outcome {
+    fn build_once(&self, engine: &Engine, threads: usize) -> Attempt {
         let books = match read_inputs(&self.inputs) {
             Ok(books) => books,
             Err(error) => {
-                return Outcome {
+                return Attempt {
                     workbooks: self.inputs.iter().map(|p| self.display(p)).collect(),
                     error: Some(self.display_message(&error.to_string())),
-                    ..Outcome::default()
+                    ..Attempt::default()
                 };
             }
         };
         let workbooks = books.iter().map(|b| self.display(&b.path)).collect();
-        let sink = PageSink::default();
+        let sink = MemorySink::new();
         let options = BuildOptions { emit_typst: false, threads, cache: self.cache.clone() };
         match build(&books, engine, &options, &sink, &|_| {}) {
-            Ok(built) => Outcome {
+            Ok(built) => Attempt {
                 workbooks,
                 error: None,
                 findings: built.findings,
                 collection: built.collection,
-                outputs: Some(sink.into_outputs(&self.snapshot().outputs)),
+                outputs: Some(page_outputs(sink, &self.snapshot().outputs)),
             },
-            Err(BuildError::Input { findings }) => {
-                // The collection needs only the sheets that define it; show it even when
-                // another sheet has an error.
-                let collection = kaoping::check::check(&books).collection;
-                Outcome { workbooks, findings, collection, ..Outcome::default() }
+            Err(BuildError::Input { findings, collection }) => {
+                Attempt { workbooks, findings, collection, ..Attempt::default() }
             }
-            Err(error) => Outcome {
+            Err(error) => Attempt {
                 workbooks,
                 error: Some(self.display_message(&error.to_string())),
-                ..Outcome::default()
+                ..Attempt::default()
             },
         }
     }
 }
 
+/// What one build of a workspace left, before it is published as a [`Snapshot`].
 #[derive(Default)]
-struct Outcome {
+struct Attempt {
     workbooks: Vec<String>,
     error: Option<String>,
     findings: Findings,
@@ -201,64 +199,35 @@ struct Outcome {
     outputs: Option<Vec<Output>>,
 }
 
-/// Collects a build's files and their descriptions in memory.
-#[derive(Default)]
-struct PageSink {
-    files: Mutex<Vec<OutputFile>>,
-    descriptions: Mutex<Vec<Description>>,
-}
-
-impl PageSink {
-    /// The outputs, sorted for the page. A PDF reused from the build cache comes without
-    /// a description: it has the bytes of an earlier build's, so that build's page count
-    /// and picture still hold.
-    fn into_outputs(self, earlier: &[Output]) -> Vec<Output> {
-        let descriptions = self.descriptions.into_inner().unwrap_or_else(|e| e.into_inner());
-        let mut descriptions: std::collections::HashMap<PathBuf, Description> =
-            descriptions.into_iter().map(|d| (d.path.clone(), d)).collect();
-        let earlier: std::collections::HashMap<&str, &Output> =
-            earlier.iter().map(|o| (o.path.as_str(), o)).collect();
-        let mut files = self.files.into_inner().unwrap_or_else(|e| e.into_inner());
-        // The documents about the whole institution first, then the folder of reports.
-        files.sort_by(|a, b| {
-            let nested = |p: &Path| p.components().count() > 1;
-            (nested(&a.path), &a.path).cmp(&(nested(&b.path), &b.path))
-        });
-        files
-            .into_iter()
-            .map(|file| {
-                let path = url_key(&file.path);
-                match descriptions.remove(&file.path) {
-                    Some(description) => Output {
-                        path,
-                        bytes: Bytes::from(file.bytes),
-                        pages: Some(description.pages),
-                        preview: description.preview.map(Bytes::from),
-                    },
-                    None => {
-                        let same = earlier.get(path.as_str()).filter(|o| o.bytes == file.bytes);
-                        Output {
-                            pages: same.and_then(|o| o.pages),
-                            preview: same.and_then(|o| o.preview.clone()),
-                            path,
-                            bytes: Bytes::from(file.bytes),
-                        }
-                    }
+/// A build's files, sorted for the page. A PDF reused from the build cache comes without
+/// a description: it has the bytes of an earlier build's, so that build's page count and
+/// picture still hold.
+fn page_outputs(sink: MemorySink, earlier: &[Output]) -> Vec<Output> {
+    let (mut files, descriptions) = sink.into_parts();
+    let mut descriptions: HashMap<PathBuf, Description> =
+        descriptions.into_iter().map(|d| (d.path.clone(), d)).collect();
+    let earlier: HashMap<&str, &Output> = earlier.iter().map(|o| (o.path.as_str(), o)).collect();
+    // The documents about the whole institution first, then the folder of reports.
+    files.sort_by(|a, b| {
+        let nested = |p: &Path| p.components().count() > 1;
+        (nested(&a.path), &a.path).cmp(&(nested(&b.path), &b.path))
+    });
+    files
+        .into_iter()
+        .map(|file| {
+            let path = url_key(&file.path);
+            let (pages, preview) = match descriptions.remove(&file.path) {
+                Some(description) => {
+                    (Some(description.pages), description.preview.map(Bytes::from))
                 }
-            })
-            .collect()
-    }
-}
-
-impl Sink for PageSink {
-    fn put(&self, file: OutputFile) -> std::io::Result<()> {
-        self.files.lock().unwrap_or_else(|e| e.into_inner()).push(file);
-        Ok(())
-    }
-
-    fn describe(&self, description: Description) {
-        self.descriptions.lock().unwrap_or_else(|e| e.into_inner()).push(description);
-    }
+                None => {
+                    let same = earlier.get(path.as_str()).filter(|o| o.bytes == file.bytes);
+                    (same.and_then(|o| o.pages), same.and_then(|o| o.preview.clone()))
+                }
+            };
+            Output { path, bytes: Bytes::from(file.bytes), pages, preview }
+        })
+        .collect()
 }
 
 /// A relative path with `/` separators, whatever the platform.

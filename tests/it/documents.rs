@@ -9,7 +9,7 @@ use std::process::Command;
 use kaoping::build::{BuildError, BuildOptions, build, read_inputs};
 use kaoping::render::engine::{Engine, EngineOptions};
 use kaoping::render::inspect::{Layout, mm};
-use kaoping::render::scores::{Head, render_report, render_summary};
+use kaoping::render::result_docs::{Head, render_report, render_summary};
 use kaoping::render::{DocKind, plan_doc_source};
 use kaoping::sample::{Value, reference_2021};
 use kaoping::write::MemorySink;
@@ -60,7 +60,7 @@ fn a_character_no_font_has_is_an_error_naming_the_cell() {
     let error =
         build(&books, common::engine(), &BuildOptions::default(), &MemorySink::new(), &|_| {})
             .unwrap_err();
-    let BuildError::Input { findings } = error else { panic!("{error}") };
+    let BuildError::Input { findings, .. } = error else { panic!("{error}") };
     let finding = findings.iter().find(|f| f.message.contains("U+E000")).expect("glyph finding");
     assert_eq!(finding.to_string().split('：').next().unwrap(), "领导小组!C4");
     assert!(finding.is_error());
@@ -120,7 +120,7 @@ fn reports_and_summary_carry_every_departments_figures() {
     assert!(summary_text.contains("签字"));
     for dept in plan.dept_ids() {
         let name = &plan.department(dept).name;
-        let total = kaoping::render::scores::two_decimals(results.department(dept).total);
+        let total = kaoping::render::result_docs::two_decimals(results.department(dept).total);
         // A long name may wrap inside its cell, so look at the lines around its start.
         let start: String = name.chars().take(5).collect();
         let lines: Vec<&str> = summary_text.lines().collect();

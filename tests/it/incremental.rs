@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
-use kaoping::build::{BuildError, BuildOptions, Built, Cache, Job, Outcome, build, read_inputs};
+use kaoping::build::{
+    BuildError, BuildOptions, Built, Cache, CacheOutcome, Job, build, read_inputs,
+};
 use kaoping::model::DeptId;
 use kaoping::render::OutputFile;
 use kaoping::render::engine::{Engine, EngineOptions};
@@ -38,7 +40,7 @@ fn build_book(
     Ok((built, sink.into_files()))
 }
 
-fn jobs(built: &Built, outcome: Outcome) -> BTreeSet<String> {
+fn jobs(built: &Built, outcome: CacheOutcome) -> BTreeSet<String> {
     built
         .documents
         .iter()
@@ -85,7 +87,7 @@ fn a_one_score_edit_retypesets_that_categorys_reports_the_summary_and_the_workbo
     assert_eq!(cache.len(), first.files);
 
     let (again, again_files) = build_book(&dir, &book, engine, Some(&cache)).unwrap();
-    assert_eq!(again.made().count(), 0, "nothing changed: {:?}", jobs(&again, Outcome::Made));
+    assert_eq!(again.made().count(), 0, "nothing changed: {:?}", jobs(&again, CacheOutcome::Made));
     assert_same_files(&again_files, &first_files);
 
     // One score of one department, lowered by 3 points.
@@ -109,11 +111,11 @@ fn a_one_score_edit_retypesets_that_categorys_reports_the_summary_and_the_workbo
 
     let expected_made: BTreeSet<String> =
         names(same_category.iter().map(|&d| Job::Report(d)).chain([Job::Summary, Job::Workbook]));
-    assert_eq!(jobs(&edit, Outcome::Made), expected_made);
+    assert_eq!(jobs(&edit, CacheOutcome::Made), expected_made);
     let expected_reused: BTreeSet<String> =
         all_jobs(&edit).difference(&expected_made).cloned().collect();
     assert!(expected_reused.contains("Notice") && expected_reused.contains("Schedule"));
-    assert_eq!(jobs(&edit, Outcome::Reused), expected_reused);
+    assert_eq!(jobs(&edit, CacheOutcome::Reused), expected_reused);
     assert_same_files(&edit_files, &fresh_files);
     assert_eq!(cache.len(), edit.files, "the cache holds one build's files");
 }
@@ -136,7 +138,7 @@ fn a_template_change_retypesets_the_documents_made_from_it() {
     std::fs::write(templates.path().join("report.typ.j2"), report).unwrap();
     let edited = base.reload_templates(Some(templates.path())).unwrap();
     let (built, files) = build_book(&dir, &book, &edited, Some(&cache)).unwrap();
-    assert_eq!(jobs(&built, Outcome::Made), reports);
+    assert_eq!(jobs(&built, CacheOutcome::Made), reports);
     let (_, fresh) = build_book(&dir, &book, &edited, None).unwrap();
     assert_same_files(&files, &fresh);
 
@@ -146,7 +148,7 @@ fn a_template_change_retypesets_the_documents_made_from_it() {
     std::fs::write(templates.path().join("gongwen.typ"), gongwen).unwrap();
     let restyled = base.reload_templates(Some(templates.path())).unwrap();
     let (built, files) = build_book(&dir, &book, &restyled, Some(&cache)).unwrap();
-    assert_eq!(jobs(&built, Outcome::Reused), names([Job::Workbook]));
+    assert_eq!(jobs(&built, CacheOutcome::Reused), names([Job::Workbook]));
     let (_, fresh) = build_book(&dir, &book, &restyled, None).unwrap();
     assert_same_files(&files, &fresh);
 
@@ -155,7 +157,7 @@ fn a_template_change_retypesets_the_documents_made_from_it() {
     let reloaded = base.reload_templates(None).unwrap();
     assert_eq!(reloaded.identity(), base.identity());
     let (built, _) = build_book(&dir, &book, &reloaded, Some(&cache)).unwrap();
-    assert_eq!(jobs(&built, Outcome::Reused), names([Job::Workbook]));
+    assert_eq!(jobs(&built, CacheOutcome::Reused), names([Job::Workbook]));
 }
 
 #[test]
@@ -191,7 +193,7 @@ fn a_font_change_retypesets_every_pdf() {
     let (built, files) = build_book(&dir, &book, &bold, Some(&cache)).unwrap();
     let pdfs: BTreeSet<String> =
         names(first.documents.iter().map(|d| d.job).filter(|j| !matches!(j, Job::Workbook)));
-    assert_eq!(jobs(&built, Outcome::Made), pdfs);
+    assert_eq!(jobs(&built, CacheOutcome::Made), pdfs);
     let (_, fresh) = build_book(&dir, &book, &bold, None).unwrap();
     assert_same_files(&files, &fresh);
 }

@@ -15,4 +15,5 @@ mod reliability;
 mod sample_roundtrip;
 mod serve;
 mod tables;
+mod watch;
 mod year_over_year;

@@ -714,3 +714,69 @@ fn broken_requests_get_answers_not_crashes() {
     assert!(matches!(request(&addr, &truncated, b"--x\r\nConte").0, 400));
     assert_eq!(get(&addr, "/").0, 200, "still serving");
 }
+
+/// The files of a zip, by name.
+fn unzipped(bytes: Vec<u8>) -> Vec<(String, Vec<u8>)> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut files = Vec::new();
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).unwrap();
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).unwrap();
+        files.push((file.name().unwrap().to_string(), bytes));
+    }
+    files.sort();
+    files
+}
+
+/// `kaoping forms ARGS` in `cwd`: success and standard error.
+fn forms_command(cwd: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kaoping"))
+        .arg("forms")
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// The page's blank forms are the command line's, byte for byte, and both refuse a
+/// workbook without indicators with the same message.
+#[test]
+fn forms_from_the_page_are_the_command_lines() {
+    let (root, _) = workspace_with(&reference_2021(), "2021年度.xlsx");
+    let (made, stderr) = forms_command(root.path(), &["input", "-o", "forms"]);
+    assert!(made, "{stderr}");
+    let mut from_cli: Vec<(String, Vec<u8>)> = std::fs::read_dir(root.path().join("forms"))
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    from_cli.sort();
+    assert!(!from_cli.is_empty());
+
+    let mut bare = reference_2021();
+    // Without indicators, nor the scores and adjustments that would name them.
+    for sheet in ["指标", "评分", "加扣分"] {
+        bare.remove_sheet(sheet).expect("the sample has the sheet");
+    }
+    let (bare_root, _) = workspace_with(&bare, "无指标.xlsx");
+    let (made, bare_stderr) = forms_command(bare_root.path(), &["input", "-o", "forms"]);
+    assert!(!made, "{bare_stderr}");
+    assert!(!bare_root.path().join("forms").exists(), "nothing written");
+
+    let server = Server::start(&["input"], root.path());
+    let (status, _, zipped) = get(&server.addr(), "/forms.zip");
+    assert_eq!(status, 200);
+    assert_eq!(unzipped(zipped), from_cli, "the same files, byte for byte");
+
+    let bare_server = Server::start(&["input"], bare_root.path());
+    let (status, _, body) = get(&bare_server.addr(), "/forms.zip");
+    assert_eq!(status, 409);
+    let message = String::from_utf8(body).unwrap();
+    assert!(message.contains("没有指标"), "{message}\n{bare_stderr}");
+    let error_line = bare_stderr.lines().find(|l| l.starts_with("错误：")).unwrap_or_default();
+    assert_eq!(error_line, format!("错误：{message}"), "the same message from both");
+}

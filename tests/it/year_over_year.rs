@@ -13,7 +13,7 @@ use calamine::{Data, Reader, Xlsx};
 use kaoping::build::{BuildError, BuildOptions, build, read_inputs};
 use kaoping::render::OutputFile;
 use kaoping::render::inspect::Layout;
-use kaoping::render::scores::{Head, render_report};
+use kaoping::render::result_docs::{Head, render_report};
 use kaoping::sample::{Book, SheetData, Value, synthetic};
 use kaoping::write::MemorySink;
 
@@ -34,7 +34,7 @@ fn find<'a>(files: &'a [OutputFile], suffix: &str) -> &'a OutputFile {
 
 fn error_messages(err: BuildError) -> Vec<String> {
     match err {
-        BuildError::Input { findings } => {
+        BuildError::Input { findings, .. } => {
             findings.iter().filter(|f| f.is_error()).map(|f| f.to_string()).collect()
         }
         other => panic!("expected input errors, got {other}"),

@@ -17,7 +17,8 @@ use super::workspace::Workspace;
 /// The most files one upload may hold.
 const MAX_FILES: usize = 200;
 
-pub struct Jobs {
+/// The upload registry: every job by its id.
+pub struct Uploads {
     /// A temporary folder the caller removes on exit.
     dir: PathBuf,
     jobs: Mutex<HashMap<String, Arc<Workspace>>>,
@@ -49,7 +50,7 @@ impl Refused {
     }
 }
 
-impl Jobs {
+impl Uploads {
     pub fn new(dir: PathBuf) -> Self {
         Self { dir, jobs: Mutex::new(HashMap::new()), made: AtomicU64::new(0) }
     }

@@ -1,9 +1,13 @@
-//! Command-line arguments, in Chinese for the office staff who use them.
+//! Command-line arguments, in Chinese for the office staff who use them. Parsed once in
+//! `main` for every command, the terminal ones and `serve` alike, so both front ends read
+//! their options (and the engine options they share) from here.
 
 use std::path::PathBuf;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{ArgAction, Args, Parser, Subcommand};
+use kaoping::render::engine::EngineOptions;
+use kaoping::render::fonts::{FontOptions, default_font_dir};
 
 const TEMPLATE: &str = "{about}\n\n用法：{usage}\n\n{all-args}{after-help}";
 
@@ -185,6 +189,25 @@ pub struct EngineArgs {
     /// 自定义模板目录，其中的文件替换同名的内置模板 [默认：templates/（如存在）]
     #[arg(long, value_name = "目录")]
     pub templates: Option<PathBuf>,
+}
+
+impl EngineArgs {
+    pub fn font_options(&self) -> FontOptions {
+        FontOptions {
+            dir: self.fonts.clone().unwrap_or_else(default_font_dir),
+            roles: self.font_roles.clone(),
+            system: !self.no_system_fonts,
+        }
+    }
+
+    /// The engine options; the templates default to `templates/` when that folder exists.
+    pub fn engine_options(&self) -> EngineOptions {
+        let templates = self.templates.clone().or_else(|| {
+            let local = PathBuf::from("templates");
+            local.is_dir().then_some(local)
+        });
+        EngineOptions { fonts: self.font_options(), templates }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
