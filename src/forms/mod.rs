@@ -15,7 +15,9 @@ mod scoring;
 mod wording;
 
 pub use blank::blank_workbook;
-pub use scoring::{FORM_HEADER, ScoreForm, score_forms};
+pub use scoring::{
+    FORM_HEADER, Filled, ONLINE_STATE_SHEET, ScoreForm, evaluator_form, score_forms,
+};
 pub use wording::wording_workbook;
 
 use chrono::NaiveDate;

@@ -10,7 +10,7 @@ use rust_xlsxwriter::{
 
 use super::{MUTED_FONT, header_format, wrapped_row_height};
 use crate::input_format::{indicators, scores, sheets};
-use crate::model::{DeptId, GroupId, IndicatorId, MemberId, Plan, ScoringMethod};
+use crate::model::{DeptId, GroupId, IndicatorId, MemberId, Plan, Points, ScoringMethod};
 use crate::render::sanitize_file_name;
 use crate::xlsx_cells::{display_width, excel_date, wrapped_lines};
 
@@ -33,6 +33,8 @@ pub const FORM_HEADER: [&str; 8] = [
     scores::NOTE,
 ];
 const COL_SCORE: u16 = 6;
+/// The sheet of an evaluator's own form that holds its online-scoring state.
+pub const ONLINE_STATE_SHEET: &str = "网上评分";
 const COL_MAX: u16 = 5;
 
 /// One evaluation group's scoring form.
@@ -58,7 +60,13 @@ struct FormRow {
     member: MemberId,
     indicator: IndicatorId,
     recused: bool,
+    /// 得分 and 备注 already filled in (an evaluator's online scores).
+    score: Option<Points>,
+    note: Option<String>,
 }
+
+/// What an evaluator's own form holds in a cell: 得分 and 备注.
+pub type Filled = (Option<Points>, Option<String>);
 
 /// The scoring forms of `kaoping forms`: one workbook per evaluation group that has
 /// something to score, in 考评组 order.
@@ -104,30 +112,13 @@ fn score_form(plan: &Plan, group: GroupId) -> Result<Option<ScoreForm>, XlsxErro
         .map(|index| MemberId { group, index })
         .filter(|&m| plan.member(m).role.scores())
         .collect();
-    let mut rows = Vec::new();
-    for &dept in &departments {
-        for &member in &evaluators {
-            let recused = plan.recuses(member, dept);
-            for indicator in plan.indicators_for(dept) {
-                rows.push(FormRow { dept, member, indicator, recused });
-            }
-        }
-    }
+    let rows = form_rows(plan, &departments, &evaluators, &|_, _| (None, None));
     if rows.is_empty() {
         return Ok(None);
     }
     let recused = rows.iter().filter(|r| r.recused).count();
     let cells = rows.len() - recused;
-
-    let info = &plan.info;
-    let mut workbook = Workbook::new();
-    workbook.set_properties(
-        &DocProperties::new()
-            .set_title(format!("{}{}年度绩效考评 {}评分表", info.org, info.year, g.name))
-            .set_company(&info.org)
-            .set_author(&info.office)
-            .set_creation_datetime(&excel_date(info.date)?),
-    );
+    let mut workbook = form_workbook(plan, group)?;
     score_sheet(workbook.add_worksheet(), plan, group, &rows)?;
     instructions_sheet(workbook.add_worksheet(), plan, group, &departments, &evaluators, cells)?;
     let bytes = workbook.save_to_buffer()?;
@@ -140,6 +131,83 @@ fn score_form(plan: &Plan, group: GroupId) -> Result<Option<ScoreForm>, XlsxErro
         cells,
         recused,
     }))
+}
+
+/// Rows department (visit order) → evaluator → indicator, with what `fill` holds.
+fn form_rows(
+    plan: &Plan,
+    departments: &[DeptId],
+    evaluators: &[MemberId],
+    fill: &dyn Fn(DeptId, IndicatorId) -> Filled,
+) -> Vec<FormRow> {
+    let mut rows = Vec::new();
+    for &dept in departments {
+        for &member in evaluators {
+            let recused = plan.recuses(member, dept);
+            for indicator in plan.indicators_for(dept) {
+                let (score, note) = if recused { (None, None) } else { fill(dept, indicator) };
+                rows.push(FormRow { dept, member, indicator, recused, score, note });
+            }
+        }
+    }
+    rows
+}
+
+/// An empty form workbook with the group's document properties.
+fn form_workbook(plan: &Plan, group: GroupId) -> Result<Workbook, XlsxError> {
+    let info = &plan.info;
+    let mut workbook = Workbook::new();
+    workbook.set_properties(
+        &DocProperties::new()
+            .set_title(format!(
+                "{}{}年度绩效考评 {}评分表",
+                info.org,
+                info.year,
+                plan.group(group).name
+            ))
+            .set_company(&info.org)
+            .set_author(&info.office)
+            .set_creation_datetime(&excel_date(info.date)?),
+    );
+    Ok(workbook)
+}
+
+/// One evaluator's own form with their scores filled in: the group's form narrowed to the
+/// evaluator's rows, so it is read, merged and checked exactly like a returned form. A
+/// third sheet holds `state` as 项目 | 内容 rows (online scoring keeps its submitted flag
+/// there); the reader ignores it.
+///
+/// # Errors
+/// What rust_xlsxwriter reports: a plan date Excel cannot hold, text over Excel's limits.
+pub fn evaluator_form(
+    plan: &Plan,
+    member: MemberId,
+    fill: &dyn Fn(DeptId, IndicatorId) -> Filled,
+    state: &[(&str, &str)],
+) -> Result<Vec<u8>, XlsxError> {
+    let group = member.group;
+    let departments = plan.visit_order(plan.group(group).target);
+    let rows = form_rows(plan, &departments, &[member], fill);
+    let cells = rows.iter().filter(|r| !r.recused).count();
+    let mut workbook = form_workbook(plan, group)?;
+    score_sheet(workbook.add_worksheet(), plan, group, &rows)?;
+    instructions_sheet(workbook.add_worksheet(), plan, group, &departments, &[member], cells)?;
+    state_sheet(workbook.add_worksheet(), state)?;
+    workbook.save_to_buffer()
+}
+
+fn state_sheet(ws: &mut Worksheet, state: &[(&str, &str)]) -> Result<(), XlsxError> {
+    ws.set_name(ONLINE_STATE_SHEET)?;
+    let header = header_format();
+    ws.write_string_with_format(0, 0, "项目", &header)?;
+    ws.write_string_with_format(0, 1, "内容", &header)?;
+    for (i, (item, value)) in state.iter().enumerate() {
+        ws.write_string(1 + i as u32, 0, *item)?;
+        ws.write_string(1 + i as u32, 1, *value)?;
+    }
+    ws.set_column_width(0, 12)?;
+    ws.set_column_width(1, 60)?;
+    Ok(())
 }
 
 /// The format of one form cell.
@@ -213,12 +281,17 @@ fn score_sheet(
         }
         let max = plan.indicator(row.indicator).max.to_f64();
         ws.write_number_with_format(r, COL_MAX, max, &format(COL_MAX))?;
-        ws.write_blank(r, COL_SCORE, &format(COL_SCORE))?;
-        if row.recused {
-            ws.write_string_with_format(r, 7, "回避（本人所在部门）", &format(7))?;
-        } else {
-            ws.write_blank(r, 7, &format(7))?;
-        }
+        match row.score {
+            Some(score) => {
+                ws.write_number_with_format(r, COL_SCORE, score.to_f64(), &format(COL_SCORE))?
+            }
+            None => ws.write_blank(r, COL_SCORE, &format(COL_SCORE))?,
+        };
+        match (&row.note, row.recused) {
+            (_, true) => ws.write_string_with_format(r, 7, "回避（本人所在部门）", &format(7))?,
+            (Some(note), false) => ws.write_string_with_format(r, 7, note, &format(7))?,
+            (None, false) => ws.write_blank(r, 7, &format(7))?,
+        };
         if let Some(height) = wrapped_row_height(wrapped_lines(&texts[4], widths[4])) {
             ws.set_row_height(r, height)?;
         }

@@ -149,7 +149,7 @@ impl Context {
 fn evaluators_of(plan: &Plan) -> Vec<Evaluator> {
     let mut out: Vec<Evaluator> = Vec::new();
     for (g, group) in plan.groups.iter().enumerate() {
-        let departments = crate::forms::visit_order(plan, group.target);
+        let departments = plan.visit_order(group.target);
         let has_cells = departments.iter().any(|&d| plan.indicators_for(d).next().is_some());
         if !has_cells {
             continue;

@@ -275,7 +275,8 @@ fn the_view_follows_visit_order_with_recusal_and_scores_entered_elsewhere() {
     for e in &ctx.evaluators {
         let view = f.scoring.evaluator_view(&e.id).unwrap();
         let target = plan.group(e.member.group).target;
-        let order: Vec<String> = crate::forms::visit_order(plan, target)
+        let order: Vec<String> = plan
+            .visit_order(target)
             .into_iter()
             .map(|d: DeptId| plan.department(d).name.clone())
             .collect();
