@@ -1,13 +1,14 @@
 //! `评分链接.pdf`: one slip per evaluator with their name, group, the departments they
 //! score in visit order, and their personal link as a QR code and as text; several slips
 //! to an A4 sheet with cut lines. Typeset like every other document (template
-//! `slips.typ.j2`, layout in the shared style library); the QR codes are SVG images made by
-//! the `qrcode` crate and handed to typst as files beside the style library.
+//! `slips.typ.j2`, layout in the shared style library); the QR codes come from the
+//! `qrcode` crate as one grey byte per module, handed to typst as files beside the style
+//! library and drawn pixelated: exact squares at any size, and one small image per code
+//! in the PDF, which any reader (and `pdfimages`) can take out and decode.
 
 use std::path::PathBuf;
 
-use qrcode::QrCode;
-use qrcode::render::svg;
+use qrcode::{Color, QrCode};
 use serde::Serialize;
 
 use crate::model::Plan;
@@ -55,6 +56,8 @@ struct SlipView<'a> {
     departments: &'a [String],
     link: &'a str,
     qr: String,
+    /// The QR code's side in modules, quiet zone included.
+    modules: usize,
 }
 
 impl Scoring {
@@ -107,8 +110,9 @@ pub fn slips_doc(engine: &Engine, plan: &Plan, slips: &[Slip]) -> Result<PdfDoc,
     let mut extras = Vec::with_capacity(slips.len());
     let mut views = Vec::with_capacity(slips.len());
     for (i, slip) in slips.iter().enumerate() {
-        let name = format!("qr-{}.svg", i + 1);
-        extras.push(ExtraFile { name: name.clone(), bytes: qr_svg(slip)?.into_bytes() });
+        let name = format!("qr-{}.raw", i + 1);
+        let (pixels, modules) = qr_pixels(slip)?;
+        extras.push(ExtraFile { name: name.clone(), bytes: pixels });
         views.push(SlipView {
             name: &slip.id.name,
             group: &slip.id.group,
@@ -116,6 +120,7 @@ pub fn slips_doc(engine: &Engine, plan: &Plan, slips: &[Slip]) -> Result<PdfDoc,
             departments: &slip.departments,
             link: &slip.link,
             qr: format!("/lib/{name}"),
+            modules,
         });
     }
     let info = &plan.info;
@@ -148,10 +153,22 @@ pub fn render_slips(
     Ok(slips_doc(engine, plan, slips)?.compile(engine)?)
 }
 
-/// The link as an SVG QR code (error correction M: a slip survives a crease), with the
-/// quiet zone the standard asks for so phones find it on a busy page.
-fn qr_svg(slip: &Slip) -> Result<String, SlipError> {
+/// The standard's quiet zone round a QR code, in modules.
+const QUIET_ZONE: usize = 4;
+
+/// The link as a QR code (error correction M: a slip survives a crease): 8-bit grey
+/// pixels, one per module, with the quiet zone so phones find it on a busy page; and the
+/// side in modules.
+fn qr_pixels(slip: &Slip) -> Result<(Vec<u8>, usize), SlipError> {
     let code = QrCode::with_error_correction_level(slip.link.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| SlipError::Qr { name: slip.id.name.clone(), reason: e.to_string() })?;
-    Ok(code.render::<svg::Color<'_>>().quiet_zone(true).min_dimensions(200, 200).build())
+    let width = code.width();
+    let side = width + 2 * QUIET_ZONE;
+    let mut pixels = vec![u8::MAX; side * side];
+    for (i, color) in code.to_colors().into_iter().enumerate() {
+        if color == Color::Dark {
+            pixels[(i / width + QUIET_ZONE) * side + i % width + QUIET_ZONE] = 0;
+        }
+    }
+    Ok((pixels, side))
 }

@@ -15,6 +15,7 @@ mod read_errors;
 mod reliability;
 mod sample_roundtrip;
 mod scoring;
+mod scoring_day;
 mod serve;
 mod tables;
 mod watch;

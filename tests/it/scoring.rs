@@ -10,14 +10,18 @@ use kaoping::sample::reference_2021;
 use super::serve::{Server, get, header, request, workspace_with};
 
 /// `GET` with extra header lines (`Cookie: …\r\n`).
-fn get_with(addr: &str, path: &str, extra: &str) -> (u16, Vec<(String, String)>, String) {
+pub(crate) fn get_with(
+    addr: &str,
+    path: &str,
+    extra: &str,
+) -> (u16, Vec<(String, String)>, String) {
     let head = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra}\r\n");
     let (status, headers, body) = request(addr, &head, b"");
     (status, headers, String::from_utf8_lossy(&body).into_owned())
 }
 
 /// `POST` of JSON with extra header lines.
-fn post_json(addr: &str, path: &str, extra: &str, json: &str) -> (u16, String) {
+pub(crate) fn post_json(addr: &str, path: &str, extra: &str, json: &str) -> (u16, String) {
     let head = format!(
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}\r\n",
         json.len()
@@ -27,12 +31,12 @@ fn post_json(addr: &str, path: &str, extra: &str, json: &str) -> (u16, String) {
 }
 
 /// The `name=value` of a `Set-Cookie` header.
-fn cookie_of(headers: &[(String, String)]) -> String {
+pub(crate) fn cookie_of(headers: &[(String, String)]) -> String {
     header(headers, "set-cookie").unwrap().split(';').next().unwrap().to_string()
 }
 
 /// Every value of `attr="…"` in the HTML, in order.
-fn attrs(html: &str, attr: &str) -> Vec<String> {
+pub(crate) fn attrs(html: &str, attr: &str) -> Vec<String> {
     let needle = format!("{attr}=\"");
     html.match_indices(&needle)
         .map(|(i, _)| {
@@ -43,7 +47,7 @@ fn attrs(html: &str, attr: &str) -> Vec<String> {
 }
 
 /// Text as it was before the template escaped it for HTML.
-fn unescape(text: &str) -> String {
+pub(crate) fn unescape(text: &str) -> String {
     text.replace("&#x2f;", "/")
         .replace("&quot;", "\"")
         .replace("&#x27;", "'")
@@ -53,7 +57,7 @@ fn unescape(text: &str) -> String {
 }
 
 /// The sample with most of its 评分 sheet left to score online.
-fn to_score() -> kaoping::sample::Book {
+pub(crate) fn to_score() -> kaoping::sample::Book {
     let mut book = reference_2021();
     let scores = book.sheet_mut("评分").unwrap();
     let kept = scores.rows.len() / 10;
@@ -62,7 +66,7 @@ fn to_score() -> kaoping::sample::Book {
 }
 
 /// A server on the office network with the sample workbook; the office cookie.
-fn lan_server() -> (tempfile::TempDir, Server, String) {
+pub(crate) fn lan_server() -> (tempfile::TempDir, Server, String) {
     let (root, _) = workspace_with(&to_score(), "2021年度.xlsx");
     let server = Server::start(&["input", "--host", "0.0.0.0"], root.path());
     let addr = server.addr();
@@ -74,7 +78,7 @@ fn lan_server() -> (tempfile::TempDir, Server, String) {
 }
 
 /// The office page's content once online scoring has links for everyone.
-fn office_content(server: &Server, office: &str) -> String {
+pub(crate) fn office_content(server: &Server, office: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let (status, _, html) =
@@ -91,12 +95,12 @@ fn office_content(server: &Server, office: &str) -> String {
     }
 }
 
-fn links(content: &str) -> Vec<String> {
+pub(crate) fn links(content: &str) -> Vec<String> {
     attrs(content, "value").into_iter().filter(|v| v.contains("/s/")).collect()
 }
 
 /// Opens a link over loopback: the evaluator's cookie.
-fn open_link(addr: &str, link: &str) -> String {
+pub(crate) fn open_link(addr: &str, link: &str) -> String {
     let path = &link[link.find("/s/").unwrap()..];
     let (status, headers, body) = get_with(addr, path, "");
     assert_eq!(status, 303, "{body}");
@@ -105,12 +109,12 @@ fn open_link(addr: &str, link: &str) -> String {
 }
 
 /// An evaluator's page and the departments and indicators it offers.
-struct Page {
-    html: String,
+pub(crate) struct Page {
+    pub(crate) html: String,
 }
 
 impl Page {
-    fn open(addr: &str, cookie: &str) -> Page {
+    pub(crate) fn open(addr: &str, cookie: &str) -> Page {
         let (status, headers, html) = get_with(addr, "/score", &format!("Cookie: {cookie}\r\n"));
         assert_eq!(status, 200, "{html}");
         assert_eq!(header(&headers, "cache-control"), Some("no-store"));
@@ -120,7 +124,7 @@ impl Page {
     }
 
     /// (department, indicator, max) of every field the page lets the evaluator score.
-    fn fields(&self) -> Vec<(String, String, String)> {
+    pub(crate) fn fields(&self) -> Vec<(String, String, String)> {
         let mut fields = Vec::new();
         for section in self.html.split("<section class=\"dept\"").skip(1) {
             let department = attrs(section, "data-department")[0].clone();
@@ -139,7 +143,7 @@ impl Page {
         fields
     }
 
-    fn recused(&self) -> Vec<String> {
+    pub(crate) fn recused(&self) -> Vec<String> {
         self.html
             .split("<section class=\"dept\"")
             .skip(1)
@@ -149,12 +153,18 @@ impl Page {
     }
 }
 
-fn save_json(department: &str, indicator: &str, score: &str) -> String {
+pub(crate) fn save_json(department: &str, indicator: &str, score: &str) -> String {
     serde_json::json!({ "department": department, "indicator": indicator, "field": { "score": score } })
         .to_string()
 }
 
-fn save(addr: &str, cookie: &str, department: &str, indicator: &str, score: &str) -> (u16, String) {
+pub(crate) fn save(
+    addr: &str,
+    cookie: &str,
+    department: &str,
+    indicator: &str,
+    score: &str,
+) -> (u16, String) {
     post_json(
         addr,
         "/score/save",
@@ -163,7 +173,7 @@ fn save(addr: &str, cookie: &str, department: &str, indicator: &str, score: &str
     )
 }
 
-fn scores_dir(root: &Path) -> std::path::PathBuf {
+pub(crate) fn scores_dir(root: &Path) -> std::path::PathBuf {
     root.join("input").join("网上评分")
 }
 

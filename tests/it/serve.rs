@@ -251,6 +251,20 @@ pub(crate) struct Browser {
 impl Browser {
     /// Chromium through chromedriver, headless; `None` (with a note) when either is missing.
     pub(crate) async fn start() -> Option<Browser> {
+        Browser::start_with(serde_json::json!({})).await
+    }
+
+    /// The same browser as a phone: a 390 × 844 viewport at three device pixels per
+    /// CSS pixel, with touch, as chromium's device emulation does it.
+    pub(crate) async fn phone() -> Option<Browser> {
+        Browser::start_with(serde_json::json!({
+            "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 3.0, "touch": true },
+            "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36",
+        }))
+        .await
+    }
+
+    async fn start_with(mobile: serde_json::Value) -> Option<Browser> {
         let chromium =
             ["chromium", "chromium-browser", "google-chrome"].into_iter().find_map(which)?;
         let Some(chromedriver) = which("chromedriver") else {
@@ -267,13 +281,14 @@ impl Browser {
             .spawn()
             .ok()?;
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({
-                "binary": chromium,
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1800"],
-            }),
-        );
+        let mut options = serde_json::json!({
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1800"],
+        });
+        if mobile.as_object().is_some_and(|m| !m.is_empty()) {
+            options["mobileEmulation"] = mobile;
+        }
+        caps.insert("goog:chromeOptions".into(), options);
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let connector = hyper_util::client::legacy::connect::HttpConnector::new();
