@@ -487,17 +487,15 @@ fn sample_figures() -> Result<(), String> {
     let stop = Arc::new(AtomicBool::new(false));
     let events = follow_events(&server, &office, Arc::clone(&stop));
     let mut updates = Vec::new();
-    let mut n = 80;
-    for _ in 0..30 {
+    for trial in 0..30 {
         std::thread::sleep(Duration::from_millis(400));
         while events.try_recv().is_ok() {}
         let before = office_view(&server, &office).ok_or("no office page")?.online;
-        let evaluator = &evaluators[n % evaluators.len()];
+        let evaluator = &evaluators[trial % evaluators.len()];
         // A field not saved before (counted from the end), so the count goes up.
-        let field = evaluator.fields.len() - 1 - (n - 80) / evaluators.len();
+        let field = evaluator.fields.len() - 1 - trial / evaluators.len();
         let started = Instant::now();
         let (_, ok) = save(&server, evaluator, field, 0);
-        n += 1;
         if !ok {
             return Err("a save was refused".into());
         }

@@ -27,7 +27,7 @@ fn fixture() -> Fixture {
     let main = dir.path().join("考评.xlsx");
     std::fs::write(&main, book.to_xlsx_bytes().unwrap()).unwrap();
     let scores = default_dir(&main);
-    let plan = plan_of(&[main.clone()]);
+    let plan = plan_of(std::slice::from_ref(&main));
     let scoring = Scoring::open(&scores).unwrap();
     assert!(scoring.refresh(&plan).unwrap().is_empty());
     Fixture { _dir: dir, main, scores, plan, scoring }
@@ -128,7 +128,8 @@ fn every_refusal_saves_nothing_and_is_logged() {
     let foreign_name = plan.department(foreign).name.clone();
     let elsewhere = plan.scores.first();
 
-    let cases: Vec<(SaveRequest, fn(&Refusal) -> bool)> = vec![
+    type Expected = fn(&Refusal) -> bool;
+    let cases: Vec<(SaveRequest, Expected)> = vec![
         (score("不存在的部门", &code, "1"), |r| matches!(r, Refusal::UnknownDepartment(_))),
         (score(&foreign_name, &code, "1"), |r| matches!(r, Refusal::NotYourDepartment { .. })),
         (score(&recused_name, &code, "1"), |r| matches!(r, Refusal::Recused { .. })),
