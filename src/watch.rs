@@ -26,6 +26,17 @@ use crate::render::engine::{Engine, RenderError};
 /// of a save, of which the rebuild of the sample takes most.
 const QUIET_PERIOD: Duration = Duration::from_millis(250);
 
+/// A stream of saves (thirty phones on a scoring day, each saving every few seconds) must
+/// not keep the machine typesetting without pause: after a round, the next one waits
+/// until as much time again has passed as the round took, at most this long, and takes
+/// every save made meanwhile into one build. A save after a quiet spell is built at once.
+const MAX_REST: Duration = Duration::from_secs(5);
+
+/// How long the loop rests after a round that took `round`.
+fn rest_after(round: Duration) -> Duration {
+    round.min(MAX_REST)
+}
+
 /// Why the files cannot be watched.
 #[derive(Debug, thiserror::Error)]
 pub enum WatchError {
@@ -42,6 +53,8 @@ pub struct Changes {
     events: mpsc::Receiver<notify::Result<notify::Event>>,
     templates: Option<PathBuf>,
     output: Option<PathBuf>,
+    /// When the last change was handed out: the round built for it has run since.
+    handed_out: Option<Instant>,
 }
 
 /// One burst of saves.
@@ -71,7 +84,7 @@ impl Changes {
         let output = output.map(|o| std::path::absolute(o).unwrap_or_else(|_| o.to_path_buf()));
         let templates =
             templates.map(|t| std::path::absolute(&t).unwrap_or_else(|_| t.to_path_buf()));
-        Ok(Self { _watcher: watcher, events, templates, output })
+        Ok(Self { _watcher: watcher, events, templates, output, handed_out: None })
     }
 }
 
@@ -81,16 +94,19 @@ impl Iterator for Changes {
     /// Blocks until a relevant file was saved and the burst of events is over; `None`
     /// when the watcher has stopped.
     fn next(&mut self) -> Option<Change> {
+        let rested = self.handed_out.take().map(|at| Instant::now() + rest_after(at.elapsed()));
         loop {
             let mut change = Burst::default();
             change.add(self.events.recv().ok()?, self);
-            let deadline = Instant::now() + QUIET_PERIOD;
+            let quiet = Instant::now() + QUIET_PERIOD;
+            let deadline = rested.map_or(quiet, |rested| rested.max(quiet));
             while let Ok(event) =
                 self.events.recv_timeout(deadline.saturating_duration_since(Instant::now()))
             {
                 change.add(event, self);
             }
             if change.relevant {
+                self.handed_out = Some(Instant::now());
                 return Some(Change { templates: change.templates });
             }
         }
@@ -181,6 +197,13 @@ fn parent(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_rest_after_a_round_is_as_long_as_the_round_up_to_a_limit() {
+        assert_eq!(rest_after(Duration::from_millis(400)), Duration::from_millis(400));
+        assert_eq!(rest_after(Duration::from_secs(2)), Duration::from_secs(2));
+        assert_eq!(rest_after(Duration::from_secs(60)), MAX_REST);
+    }
 
     #[test]
     fn saves_of_inputs_count_and_temporary_files_do_not() {

@@ -274,12 +274,13 @@ impl Browser {
             return None;
         };
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let driver = Command::new(chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
+        let mut driver = Command::new(chromedriver);
+        driver.arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null());
+        // Its own process group, which chromium joins: a test that fails before `close`
+        // still takes the whole browser down when the `Browser` drops.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut driver, 0);
+        let driver = driver.spawn().ok()?;
         let mut caps = serde_json::Map::new();
         let mut options = serde_json::json!({
             "binary": chromium,
@@ -304,10 +305,8 @@ impl Browser {
         }
     }
 
-    pub(crate) async fn close(mut self) {
-        let _ = self.client.close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+    pub(crate) async fn close(self) {
+        let _ = self.client.clone().close().await;
     }
 
     /// The text of the first element matching `css`, or "" when there is none.
@@ -358,6 +357,18 @@ impl Browser {
             assert!(Instant::now() < deadline, "timed out waiting for {css}[{name}]: {value}");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
     }
 }
 
