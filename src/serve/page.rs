@@ -167,6 +167,7 @@ impl View {
     /// count as of the last save (the columns from the build follow when the background
     /// rebuild ends).
     pub fn with_online(mut self, mut online: OfficeView) -> Self {
+        self.workbooks = collapse_folder(&self.workbooks, &online.folder);
         if let Some(collection) = &mut self.collection {
             for group in &mut collection.groups {
                 for evaluator in &mut group.evaluators {
@@ -254,8 +255,39 @@ fn human_size(bytes: usize) -> String {
     }
 }
 
+/// The workbooks with those of the scores folder as one line: thirty evaluators' files
+/// would bury the workbook the office edits.
+fn collapse_folder(workbooks: &[String], folder: &str) -> Vec<String> {
+    let inside = |w: &&String| {
+        std::path::Path::new(w.as_str()).parent() == Some(std::path::Path::new(folder))
+    };
+    let count = workbooks.iter().filter(inside).count();
+    let mut list: Vec<String> = workbooks.iter().filter(|w| !inside(w)).cloned().collect();
+    if count > 0 {
+        list.push(format!("{folder}（网上评分，{count} 个评分表）"));
+    }
+    list
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_scores_folder_shows_as_one_line() {
+        let workbooks: Vec<String> = [
+            "input/考评.xlsx",
+            "input/网上评分/甲组-张三.xlsx",
+            "input/网上评分/甲组-李四.xlsx",
+            "input/评分表/乙组.xlsx",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            super::collapse_folder(&workbooks, "input/网上评分"),
+            ["input/考评.xlsx", "input/评分表/乙组.xlsx", "input/网上评分（网上评分，2 个评分表）"]
+        );
+        assert_eq!(super::collapse_folder(&workbooks[..1], "input/网上评分"), ["input/考评.xlsx"]);
+    }
+
     use super::*;
 
     #[test]
