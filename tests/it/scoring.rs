@@ -143,6 +143,20 @@ impl Page {
         fields
     }
 
+    /// The saved score of one field (`data-saved`), as the page holds it.
+    pub(crate) fn saved(&self, department: &str, indicator: &str) -> String {
+        let section = self
+            .html
+            .split("<section class=\"dept\"")
+            .find(|s| s.contains(&format!("data-department=\"{department}\"")))
+            .unwrap_or_else(|| panic!("no department {department} on the page"));
+        let item = section
+            .split("<div class=\"item\"")
+            .find(|i| i.contains(&format!("data-indicator=\"{indicator}\"")))
+            .unwrap_or_else(|| panic!("no indicator {indicator} under {department}"));
+        attrs(item, "data-saved").into_iter().next().unwrap_or_default()
+    }
+
     pub(crate) fn recused(&self) -> Vec<String> {
         self.html
             .split("<section class=\"dept\"")
@@ -348,16 +362,8 @@ fn twenty_evaluators_saving_at_once_lose_nothing() {
     let saved: Vec<_> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
     assert!(!saved.is_empty());
     for (cookie, department, indicator) in &saved {
-        let html = Page::open(&addr, cookie).html;
-        let section = html
-            .split("<section class=\"dept\"")
-            .find(|s| s.contains(&format!("data-department=\"{department}\"")))
-            .unwrap();
-        let item = section
-            .split("<div class=\"item\"")
-            .find(|i| i.contains(&format!("data-indicator=\"{indicator}\"")))
-            .unwrap();
-        assert!(item.contains("data-saved=\"0.5\""), "{department} {indicator} lost");
+        let saved = Page::open(&addr, cookie).saved(department, indicator);
+        assert_eq!(saved, "0.5", "{department} {indicator} lost");
     }
     // Every workbook in the folder reads.
     for entry in std::fs::read_dir(scores_dir(root.path())).unwrap() {

@@ -364,17 +364,9 @@ fn kill_9_between_saves_loses_no_acknowledged_save() {
     let (_, headers, _) = get_with(&addr, &format!("/?key={}", server.key()), "");
     office_content(&server, &cookie_of(&headers));
     let cookie = open_link(&addr, &link);
-    let html = Page::open(&addr, &cookie).html;
+    let page = Page::open(&addr, &cookie);
     for (n, ((department, indicator, _), value)) in fields.iter().zip(&last).enumerate() {
-        let section = html
-            .split("<section class=\"dept\"")
-            .find(|s| s.contains(&format!("data-department=\"{department}\"")))
-            .unwrap();
-        let item = section
-            .split("<div class=\"item\"")
-            .find(|i| i.contains(&format!("data-indicator=\"{indicator}\"")))
-            .unwrap();
-        let saved = item.split("data-saved=\"").nth(1).unwrap().split('"').next().unwrap();
+        let saved = page.saved(department, indicator);
         let acknowledged = value.as_deref().unwrap_or("");
         let landed = n == in_flight.0 && saved == in_flight.1;
         assert!(
