@@ -218,13 +218,13 @@ fn document_res_xml(images: &[image::ImageFile]) -> String {
     )
 }
 
-/// The zip container, with fixed timestamps so the same document gives the same bytes.
 /// Deflate's fastest level. Deflating the package was 70% of the OFD's cost at the
 /// default level 6 (11–14 ms of the sample notice's 15–17, mostly its font subsets); at
 /// level 1 the whole export takes 5.6–6 ms, 15% of the notice's typesetting (38 ms), and
 /// the package grows from 0.99× to 1.26× the PDF's size (level 2: 9.4–10.6 ms, 1.03×).
 const DEFLATE_LEVEL: i64 = 1;
 
+/// The zip container, with fixed timestamps so the same document gives the same bytes.
 struct Package {
     zip: zip::ZipWriter<Cursor<Vec<u8>>>,
 }
