@@ -16,7 +16,7 @@ use super::scoring::{
     Page, cookie_of, get_with, lan_server, links, office_content, open_link, save, scores_dir,
     to_score,
 };
-use super::serve::{BROWSER, Browser, Server, runtime, which, workspace_with};
+use super::serve::{BROWSER, Browser, Server, build_outputs_of, runtime, which, workspace_with};
 
 /// What the evaluator entered: department, indicator, score, note.
 type Entry = (String, String, String, String);
@@ -70,28 +70,8 @@ fn over_loopback(server: &Server, link: &str) -> String {
 
 /// Builds `inputs` (relative to `root`) with the command line; its PDFs by name.
 fn built_pdfs(root: &Path, inputs: &[&str], out: &str) -> Vec<(String, Vec<u8>)> {
-    let output = Command::new(env!("CARGO_BIN_EXE_kaoping"))
-        .arg("build")
-        .args(inputs)
-        .args(["-o", out, "-q", "--no-system-fonts"])
-        .current_dir(root)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let mut files = Vec::new();
-    let mut stack = vec![root.join(out)];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "pdf") {
-                let name = path.strip_prefix(root.join(out)).unwrap().display().to_string();
-                files.push((name, std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    files.sort();
+    let mut files = build_outputs_of(root, inputs, out);
+    files.retain(|(name, _)| name.ends_with(".pdf"));
     files
 }
 

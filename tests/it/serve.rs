@@ -214,13 +214,21 @@ pub(crate) fn upload(addr: &str, files: &[(&str, Vec<u8>)]) -> (u16, Option<Stri
 
 /// What `kaoping build` writes for the same input, by relative path.
 pub(crate) fn build_outputs(root: &Path) -> Vec<(String, Vec<u8>)> {
-    let status = Command::new(env!("CARGO_BIN_EXE_kaoping"))
-        .args(["build", "input", "-o", "out", "-q", "--no-system-fonts"])
+    build_outputs_of(root, &["input"], "out")
+}
+
+/// `kaoping build INPUTS -o OUT` in `root`: every output but hidden files, by relative
+/// `/`-separated path, sorted.
+pub(crate) fn build_outputs_of(root: &Path, inputs: &[&str], out: &str) -> Vec<(String, Vec<u8>)> {
+    let output = Command::new(env!("CARGO_BIN_EXE_kaoping"))
+        .arg("build")
+        .args(inputs)
+        .args(["-o", out, "-q", "--no-system-fonts"])
         .current_dir(root)
-        .status()
+        .output()
         .unwrap();
-    assert!(status.success());
-    let out = root.join("out");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let out = root.join(out);
     let mut files = Vec::new();
     let mut stack = vec![out.clone()];
     while let Some(dir) = stack.pop() {
